@@ -1,0 +1,37 @@
+"""The four roles and the groups that carry their permissions.
+
+- parent (usager): no back-office permission; uses the API and the parent front end.
+- agent: Oscar dashboard access, limited by Oscar to the partners (communes) listing the agent in
+  `Partner.users`; validates the accounts of parents.
+- communication officer (rédacteur): Wagtail admin access; page permissions per commune subtree
+  are granted on the Wagtail pages themselves.
+- administrator: a superuser.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+PARENTS = "Usagers"
+AGENTS = "Agents communaux"
+OFFICERS = "Rédacteurs"
+
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    PARENTS: [],
+    AGENTS: [("partner", "dashboard_access"), ("accounts", "validate_account")],
+    OFFICERS: [("wagtailadmin", "access_admin")],
+}
+
+
+def sync_role_groups(**kwargs):
+    """Create the role groups with exactly their permissions; safe to run on every migrate."""
+    for group_name, permission_keys in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        permissions = [
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            for app_label, codename in permission_keys
+        ]
+        # A permission is missing only while its app's migrations have not run yet.
+        group.permissions.set([permission for permission in permissions if permission])
+
+
+def add_to_role(user, group_name: str) -> None:
+    user.groups.add(Group.objects.get(name=group_name))

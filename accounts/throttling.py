@@ -1,0 +1,30 @@
+"""What a locked-out login sees (django-axes calls `lockout_response`)."""
+
+from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+LOCKOUT_STATUS = 429
+
+
+def lockout_message(cool_off_minutes: int) -> str:
+    return _(
+        "Trop de tentatives de connexion échouées : la connexion à ce compte est bloquée pendant "
+        "%(minutes)d minutes. Réessayez plus tard ou utilisez « Mot de passe oublié ? »."
+    ) % {"minutes": cool_off_minutes}
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = lockout_message(minutes)
+    wants_json = request.path.startswith("/api/") or "json" in request.headers.get("Accept", "")
+    if wants_json:
+        return JsonResponse({"detail": message, "code": "login_locked"}, status=LOCKOUT_STATUS)
+    return HttpResponse(
+        f'<!doctype html><html lang="fr"><title>{escape(_("Connexion bloquée"))}</title>'
+        f'<main><h1>{escape(_("Connexion bloquée"))}</h1><p role="alert">{escape(message)}</p>'
+        "</main></html>",
+        status=LOCKOUT_STATUS,
+    )

@@ -1,0 +1,1 @@
+"""Wagtail pages: one home per territory site, communes, services and their regulations."""

@@ -1,0 +1,31 @@
+"""Test settings: the real PostgreSQL and Redis of the machine, fast and deterministic."""
+
+from .base import *  # noqa: F403
+from .env import env_str
+
+# Tests need PostgreSQL (row locks, full-text search): never fall back to the SQLite file.
+DATABASES["default"] = dj_database_url.parse(  # noqa: F405
+    env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portail"), conn_max_age=0
+)
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_portail")}
+
+# Password hashing dominates the run time of account tests; MD5 is fine for throwaway users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Mail: the task backend still runs (eager tasks), delivering into django.core.mail.outbox.
+EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Tasks run eagerly unless a test starts a real worker (tests/integration/test_celery_worker.py),
+# which points the app at this Redis broker.
+CELERY_TASK_ALWAYS_EAGER = True
+TEST_CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
+
+# Each test starts from an empty cache, not from another test's leftovers.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# whitenoise's manifest needs collectstatic; tests render templates without it.
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+MEDIA_ROOT = str(VAR_DIR / "test-media")  # noqa: F405
+PRIVATE_MEDIA_ROOT = str(VAR_DIR / "test-private")  # noqa: F405

@@ -1,0 +1,32 @@
+from django.apps import apps
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from cms.api import api_router
+
+urlpatterns = [
+    path("django-admin/", admin.site.urls),
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("dashboard/", apps.get_app_config("dashboard").urls),
+    # Oscar's storefront (catalogue, customer accounts, offers), used by the dashboard's links.
+    path("shop/", include(apps.get_app_config("oscar").urls[0])),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # --- API: our own paths first, then oscar-api's catch-all router under /api/.
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/cms/v2/", api_router.urls),
+    path("api/", include("oscarapi.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail's catch-all page serving comes last.
+urlpatterns.append(path("", include(wagtail_urls)))

@@ -1,0 +1,1 @@
+"""Beneficiaries, access to services, calendars, deadline rules, pricing and bookings."""

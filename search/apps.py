@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PortalSearchConfig(AppConfig):
+    """Labelled `portal_search`: Oscar's own search app already holds the label `search`."""
+
+    name = "search"
+    label = "portal_search"
+    verbose_name = "Recherche"

@@ -1,0 +1,9 @@
+from oscarapi.views import checkout
+
+from accounts.permissions import IsValidatedAccount
+
+__all__ = ["CheckoutView"]
+
+
+class CheckoutView(checkout.CheckoutView):
+    permission_classes = (IsValidatedAccount,)

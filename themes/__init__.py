@@ -1,0 +1,1 @@
+"""Per-site branding (Wagtail site settings) and the default parent front end."""
