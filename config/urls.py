@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/cms/v2/", api_router.urls),
+    path("api/accounts/", include("accounts.urls")),
     path("api/", include("oscarapi.urls")),
 ]
 

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from oscarapi.basket import operations
 from oscarapi.utils.session import login_and_upgrade_session
 from oscarapi.views import login
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 __all__ = ["LoginView"]
@@ -9,6 +10,9 @@ __all__ = ["LoginView"]
 
 class LoginView(login.LoginView):
     """oscar-api's login, with the serializer given the request (for django-axes)."""
+
+    # Logging in is what an anonymous visitor does; the project default is read-only for them.
+    permission_classes = (AllowAny,)
 
     def post(self, request, *args, **kwargs):
         serializer = self.serializer_class(data=request.data, context={"request": request})
