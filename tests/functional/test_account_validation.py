@@ -82,10 +82,11 @@ def test_account_awaiting_validation_is_refused_by_every_booking_and_payment_end
 
 
 def test_after_validation_by_an_agent_booking_passes_and_the_parent_is_emailed(
-    client, pending_parent, tariff_option
+    client, pending_parent, tariff_option, django_capture_on_commit_callbacks
 ):
     agent = AgentFactory(communes=[tariff_option.stockrecords.get().partner])
-    validate_account(pending_parent, validated_by=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        validate_account(pending_parent, validated_by=agent)
     client.force_login(pending_parent)
 
     response = add_to_basket(client, tariff_option)
