@@ -6,3 +6,7 @@ class ConfigConfig(AppConfig):
 
     name = "config"
     verbose_name = "Portail Famille"
+
+    def ready(self):
+        # drf-spectacular registers an extension when its class is defined: import them once.
+        from . import openapi  # noqa: F401

@@ -1,14 +1,39 @@
+from django.http import Http404
+from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext as _
 from oscar import config
 
 
+def booking_happens_elsewhere(request, *args, **kwargs):
+    raise Http404(_("Les réservations et les paiements se font depuis l'espace famille."))
+
+
+def disabled(resolver: URLResolver):
+    """The same URL names (templates still reverse them), every view answering 404."""
+    patterns = [
+        URLPattern(pattern.pattern, booking_happens_elsewhere, pattern.default_args, pattern.name)
+        for pattern in resolver.url_patterns
+    ]
+    return path(str(resolver.pattern), (patterns, resolver.app_name, resolver.namespace))
+
+
 class Shop(config.Shop):
-    """Oscar's root app, with the storefront mounted under /shop/ and the dashboard apart.
+    """Oscar's root app: the storefront goes under /shop/, without its basket and checkout.
 
     Wagtail serves the site root, so Oscar's "home" redirect is dropped, and the dashboard is
-    mounted at /dashboard/ by config/urls.py. The HTML basket and checkout are not mounted:
-    parents book through the API and the themes/ front end, which enforce our booking rules."""
+    mounted at /dashboard/ by config/urls.py. Parents book through the API and the themes/ front
+    end, which apply our booking and payment rules; Oscar's HTML basket and checkout (whose
+    default payment step takes no payment) would bypass them, so their views answer 404 while
+    their URL names stay reversible for Oscar's templates."""
 
-    UNMOUNTED = {"", "dashboard/", "basket/", "checkout/", "wishlists/"}
+    NOT_MOUNTED = {"", "dashboard/"}
+    DISABLED = {"basket/", "checkout/", "wishlists/"}
 
     def get_urls(self):
-        return [url for url in super().get_urls() if str(url.pattern) not in self.UNMOUNTED]
+        urls = []
+        for url in super().get_urls():
+            prefix = str(url.pattern)
+            if prefix in self.NOT_MOUNTED:
+                continue
+            urls.append(disabled(url) if prefix in self.DISABLED else url)
+        return urls

@@ -309,6 +309,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # drf-spectacular's default PREPROCESSING_HOOKS is empty, so this hook is the only one. It
+    # leaves out Wagtail's admin-internal API (cms/api/main/): the admin's own plumbing, not an
+    # API we publish.
+    "PREPROCESSING_HOOKS": ["config.openapi.exclude_wagtail_admin_api"],
 }
 
 LOGGING = {

@@ -81,3 +81,13 @@ def test_the_dashboard_pages_an_agent_uses_render(client):
 
     for path in ("/dashboard/", "/dashboard/orders/", "/dashboard/catalogue/"):
         assert client.get(path).status_code == 200, path
+
+
+def test_a_parent_cannot_rewrite_the_catalogue_categories_through_the_api(client):
+    client.force_login(ParentFactory())
+
+    response = client.post(
+        "/api/categories-bulk/", [{"data": {"name": "Piratée"}}], content_type="application/json"
+    )
+
+    assert response.status_code == 403
