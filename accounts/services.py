@@ -11,9 +11,7 @@ from .models import User
 
 
 def can_validate_accounts(actor) -> bool:
-    return actor.is_active and (
-        actor.is_superuser or actor.has_perm("accounts.validate_account")
-    )
+    return actor.is_active and (actor.is_superuser or actor.has_perm("accounts.validate_account"))
 
 
 @transaction.atomic

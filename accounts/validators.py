@@ -5,8 +5,7 @@ rule gets its own message, shown live next to the field."""
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
@@ -87,7 +86,9 @@ class ContainsLowercaseValidator(_CharacterClassValidator):
 
 class ContainsSpecialCharacterValidator(_CharacterClassValidator):
     code = "password_no_special"
-    message = gettext_lazy("Le mot de passe doit contenir au moins un caractère spécial (par exemple ! ? # @ -).")
+    message = gettext_lazy(
+        "Le mot de passe doit contenir au moins un caractère spécial (par exemple ! ? # @ -)."
+    )
     help_text = gettext_lazy("Contient au moins 1 caractère spécial.")
 
     @staticmethod

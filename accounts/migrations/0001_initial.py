@@ -8,43 +8,147 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('first_name', models.CharField(blank=True, max_length=255, verbose_name='First name')),
-                ('last_name', models.CharField(blank=True, max_length=255, verbose_name='Last name')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='Staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='Active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('civility', models.CharField(blank=True, choices=[('M', 'M.'), ('MME', 'Mme')], max_length=3, verbose_name='civilité')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='date de naissance')),
-                ('newsletter', models.BooleanField(default=False, verbose_name='inscrit à la newsletter')),
-                ('is_company', models.BooleanField(default=False, verbose_name='je suis une société')),
-                ('terms_accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='conditions générales acceptées le')),
-                ('validated_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='validé le')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('validated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='validé par')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="email address"),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="First name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="Last name"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="Staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="Active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "civility",
+                    models.CharField(
+                        blank=True,
+                        choices=[("M", "M."), ("MME", "Mme")],
+                        max_length=3,
+                        verbose_name="civilité",
+                    ),
+                ),
+                (
+                    "birth_date",
+                    models.DateField(blank=True, null=True, verbose_name="date de naissance"),
+                ),
+                (
+                    "newsletter",
+                    models.BooleanField(default=False, verbose_name="inscrit à la newsletter"),
+                ),
+                (
+                    "is_company",
+                    models.BooleanField(default=False, verbose_name="je suis une société"),
+                ),
+                (
+                    "terms_accepted_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="conditions générales acceptées le"
+                    ),
+                ),
+                (
+                    "validated_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="validé le"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "validated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="validé par",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'compte',
-                'verbose_name_plural': 'comptes',
-                'permissions': [('validate_account', 'Peut valider les comptes usagers')],
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='accounts_user_email_ci_unique')],
+                "verbose_name": "compte",
+                "verbose_name_plural": "comptes",
+                "permissions": [("validate_account", "Peut valider les comptes usagers")],
+                "abstract": False,
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"),
+                        name="accounts_user_email_ci_unique",
+                    )
+                ],
             },
         ),
     ]

@@ -1,10 +1,11 @@
 """Test settings: the real PostgreSQL and Redis of the machine, fast and deterministic."""
 
 from .base import *  # noqa: F403
+from .base import DATABASES, STORAGES, VAR_DIR, dj_database_url
 from .env import env_str
 
 # Tests need PostgreSQL (row locks, full-text search): never fall back to the SQLite file.
-DATABASES["default"] = dj_database_url.parse(  # noqa: F405
+DATABASES["default"] = dj_database_url.parse(
     env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portail"), conn_max_age=0
 )
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_portail")}
@@ -24,8 +25,6 @@ TEST_CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:63
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # whitenoise's manifest needs collectstatic; tests render templates without it.
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}
-MEDIA_ROOT = str(VAR_DIR / "test-media")  # noqa: F405
-PRIVATE_MEDIA_ROOT = str(VAR_DIR / "test-private")  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+MEDIA_ROOT = str(VAR_DIR / "test-media")
+PRIVATE_MEDIA_ROOT = str(VAR_DIR / "test-private")

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,27 +14,91 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Beneficiary',
+            name="Beneficiary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_name', models.CharField(max_length=150, verbose_name='nom')),
-                ('first_name', models.CharField(max_length=150, verbose_name='prénom')),
-                ('birth_date', models.DateField(verbose_name='date de naissance')),
-                ('relation', models.CharField(choices=[('pere', 'Père'), ('mere', 'Mère'), ('tuteur', 'Tuteur / tutrice'), ('autre', 'Autre'), ('moi', 'Moi-même')], max_length=10, verbose_name='type de filiation')),
-                ('school_class', models.CharField(blank=True, choices=[('TPS', 'Toute petite section'), ('PS', 'Petite section'), ('MS', 'Moyenne section'), ('GS', 'Grande section'), ('CP', 'CP'), ('CE1', 'CE1'), ('CE2', 'CE2'), ('CM1', 'CM1'), ('CM2', 'CM2'), ('COLLEGE', 'Collège'), ('ADULTE', 'Adulte')], max_length=10, verbose_name='classe')),
-                ('group', models.CharField(blank=True, max_length=100, verbose_name='groupe')),
-                ('has_pai', models.BooleanField(default=False, verbose_name="PAI (projet d'accueil individualisé)")),
-                ('pai_details', models.TextField(blank=True, verbose_name='allergies, protocole médical')),
-                ('additional_information', models.TextField(blank=True, verbose_name='informations complémentaires')),
-                ('archived_at', models.DateTimeField(blank=True, null=True, verbose_name='archivé le')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='beneficiaries', to=settings.AUTH_USER_MODEL, verbose_name='compte')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_name", models.CharField(max_length=150, verbose_name="nom")),
+                ("first_name", models.CharField(max_length=150, verbose_name="prénom")),
+                ("birth_date", models.DateField(verbose_name="date de naissance")),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("pere", "Père"),
+                            ("mere", "Mère"),
+                            ("tuteur", "Tuteur / tutrice"),
+                            ("autre", "Autre"),
+                            ("moi", "Moi-même"),
+                        ],
+                        max_length=10,
+                        verbose_name="type de filiation",
+                    ),
+                ),
+                (
+                    "school_class",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("TPS", "Toute petite section"),
+                            ("PS", "Petite section"),
+                            ("MS", "Moyenne section"),
+                            ("GS", "Grande section"),
+                            ("CP", "CP"),
+                            ("CE1", "CE1"),
+                            ("CE2", "CE2"),
+                            ("CM1", "CM1"),
+                            ("CM2", "CM2"),
+                            ("COLLEGE", "Collège"),
+                            ("ADULTE", "Adulte"),
+                        ],
+                        max_length=10,
+                        verbose_name="classe",
+                    ),
+                ),
+                ("group", models.CharField(blank=True, max_length=100, verbose_name="groupe")),
+                (
+                    "has_pai",
+                    models.BooleanField(
+                        default=False, verbose_name="PAI (projet d'accueil individualisé)"
+                    ),
+                ),
+                (
+                    "pai_details",
+                    models.TextField(blank=True, verbose_name="allergies, protocole médical"),
+                ),
+                (
+                    "additional_information",
+                    models.TextField(blank=True, verbose_name="informations complémentaires"),
+                ),
+                (
+                    "archived_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="archivé le"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="beneficiaries",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="compte",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bénéficiaire',
-                'verbose_name_plural': 'bénéficiaires',
-                'ordering': ['birth_date', 'pk'],
-                'indexes': [models.Index(fields=['account', 'archived_at'], name='reservation_account_5e1b68_idx')],
+                "verbose_name": "bénéficiaire",
+                "verbose_name_plural": "bénéficiaires",
+                "ordering": ["birth_date", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["account", "archived_at"], name="reservation_account_5e1b68_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -30,9 +30,7 @@ OPENS = {
     "administrator": {"cms", "dashboard", "django-admin"},
 }
 
-MATRIX = [
-    (role, office, office in OPENS[role]) for role in ROLES for office in BACK_OFFICES
-]
+MATRIX = [(role, office, office in OPENS[role]) for role in ROLES for office in BACK_OFFICES]
 
 
 @pytest.mark.parametrize(("role", "office", "opens"), MATRIX)

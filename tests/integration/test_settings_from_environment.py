@@ -93,15 +93,19 @@ def test_scale_out_settings_follow_the_environment():
 def test_production_refuses_to_start_without_its_secret_or_hosts(missing):
     environment = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
 
-    process = run_django("config.settings.production", "import django; django.setup()", **environment)
+    process = run_django(
+        "config.settings.production", "import django; django.setup()", **environment
+    )
 
     assert process.returncode != 0
     assert f"{missing} must be set in production" in process.stderr
 
 
 def test_deploy_check_reports_nothing_with_a_realistic_production_environment():
-    code = "import django; from django.core.management import call_command; " \
+    code = (
+        "import django; from django.core.management import call_command; "
         "django.setup(); call_command('check', deploy=True, fail_level='DEBUG')"
+    )
 
     process = run_django("config.settings.production", code, **PRODUCTION_ENV)
 
