@@ -21,6 +21,16 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# Officers add and choose images and documents in every collection (Wagtail grants these per
+# collection; the root collection covers them all).
+OFFICER_COLLECTION_PERMISSIONS = [
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "choose_document"),
+]
+
+
 def sync_role_groups(**kwargs):
     """Create the role groups with exactly their permissions; safe to run on every migrate."""
     for group_name, permission_keys in ROLE_PERMISSIONS.items():
@@ -31,6 +41,24 @@ def sync_role_groups(**kwargs):
         ]
         # A permission is missing only while its app's migrations have not run yet.
         group.permissions.set([permission for permission in permissions if permission])
+    _grant_officer_collection_permissions()
+
+
+def _grant_officer_collection_permissions():
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    root = Collection.get_first_root_node()
+    if root is None:  # Wagtail's migrations have not run yet
+        return
+    officers = Group.objects.get(name=OFFICERS)
+    for app_label, codename in OFFICER_COLLECTION_PERMISSIONS:
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission:
+            GroupCollectionPermission.objects.get_or_create(
+                group=officers, collection=root, permission=permission
+            )
 
 
 def add_to_role(user, group_name: str) -> None:

@@ -322,4 +322,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # One line per stock record or page saved drowns what matters (seed_demo, imports).
+        "oscar.alerts": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

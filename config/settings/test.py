@@ -16,10 +16,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Mail: the task backend still runs (eager tasks), delivering into django.core.mail.outbox.
 EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-# Tasks run eagerly unless a test starts a real worker (tests/integration/test_celery_worker.py),
-# which points the app at this Redis broker.
+# Tasks run eagerly unless a test starts a real worker (tests/integration/test_celery_worker.py).
+# The broker and result backend are set from the start anyway: Celery caches both on first use.
+CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = True
-TEST_CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 
 # Each test starts from an empty cache, not from another test's leftovers.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -89,3 +89,10 @@ def test_a_parent_cannot_rewrite_the_catalogue_categories_through_the_api(client
     )
 
     assert response.status_code == 403
+
+
+def test_an_officer_can_upload_images_and_documents_in_the_cms(client):
+    client.force_login(OfficerFactory())
+
+    for path in ("/cms/images/add/", "/cms/documents/add/"):
+        assert client.get(path).status_code == 200, path

@@ -16,10 +16,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def worker_on_redis(settings):
-    broker = settings.TEST_CELERY_BROKER_URL
-    previous = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=broker, result_backend=broker, task_always_eager=False)
+def worker_on_redis():
+    # The test settings point the app at Redis for both broker and results; only eagerness changes.
+    assert app.conf.broker_url.startswith("redis://")
+    app.conf.task_always_eager = False
     # Celery's Django fixup closes the database connections when a worker starts, which is right
     # for a worker process but would close this test's own connection (and its transaction).
     django_fixups = [fixup for fixup in app._fixups if isinstance(fixup, DjangoFixup)]
@@ -34,7 +34,7 @@ def worker_on_redis(settings):
     finally:
         for fixup in django_fixups:
             signals.worker_init.connect(fixup.on_worker_init, dispatch_uid=fixup._worker_init_uid)
-        app.conf.update(previous)
+        app.conf.task_always_eager = True
 
 
 def wait_for_outbox(count: int, timeout: float = 15.0) -> None:

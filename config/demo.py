@@ -1,0 +1,452 @@
+"""The demo world of the seed guides: communes, their services and tariffs, one Wagtail site per
+territory, and one account per role. Every step is idempotent, keyed on natural keys, so
+`manage.py seed_demo` can be rerun on a database that already holds the demo (or was edited)."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from oscar.core.loading import get_model
+from wagtail.models import GroupPagePermission, Page, Site
+
+from accounts.models import Civility, User
+from accounts.roles import AGENTS, OFFICERS, PARENTS, add_to_role
+from cms.models import HomePage
+from reservations.models import Beneficiary, Relation, SchoolClass
+
+Partner = get_model("partner", "Partner")
+StockRecord = get_model("partner", "StockRecord")
+Product = get_model("catalogue", "Product")
+ProductClass = get_model("catalogue", "ProductClass")
+
+
+# --- The demo data (seed 002: Puy-en-Velay, seed 004: Dombes) --------------------------------
+
+
+@dataclass(frozen=True)
+class TariffOption:
+    key: str  # suffix of the option's UPC and SKU: stable, never shown to anyone
+    title: str
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class CommuneService:
+    key: str  # suffix of the service's UPC
+    title: str
+    options: tuple[TariffOption, ...]
+
+
+@dataclass(frozen=True)
+class Commune:
+    code: str  # the partner code, also the prefix of every UPC of the commune
+    name: str
+    services: tuple[CommuneService, ...]
+
+
+@dataclass(frozen=True)
+class Territory:
+    site_name: str
+    hostname: str
+    is_default_site: bool
+    home_slug: str
+    intro: str
+    communes: tuple[Commune, ...]
+
+
+PORT = 8000
+
+TERRITORIES = (
+    Territory(
+        site_name="Communauté d'agglomération du Puy-en-Velay",
+        hostname="127.0.0.1",
+        is_default_site=True,
+        home_slug="puy-en-velay",
+        intro=(
+            "<p>Réservez les repas de cantine, la garderie et l'accueil de loisirs de vos "
+            "enfants dans les communes de la Communauté d'agglomération du Puy-en-Velay.</p>"
+        ),
+        communes=(
+            Commune("aiguilhe", "Aiguilhe", (
+                CommuneService("garderie", "Garderie périscolaire d'Aiguilhe", (
+                    TariffOption("1er-enfant", "1er enfant à la garderie", Decimal("1.50")),
+                    TariffOption("2eme-enfant", "2ème enfant à la garderie", Decimal("1.20")),
+                    TariffOption("3eme-enfant", "3ème enfant à la garderie", Decimal("1.00")),
+                    TariffOption("usager", "Usager", Decimal("2.00")),
+                )),
+            )),
+            Commune("allegre", "Allègre", (
+                CommuneService("restaurant-scolaire", "Restaurant scolaire d'Allègre", (
+                    TariffOption("adultes", "Réservation pour adultes", Decimal("5.80")),
+                    TariffOption("enfants", "Réservation pour enfants", Decimal("3.40")),
+                )),
+            )),
+            Commune("bains", "Bains", (
+                CommuneService("cantine", "Cantine de Bains", (
+                    TariffOption("adultes", "Réservation repas adultes", Decimal("5.50")),
+                    TariffOption("enfants", "Réservation repas enfants", Decimal("3.20")),
+                )),
+            )),
+            Commune("rosieres", "Rosières", (
+                CommuneService("accueil-loisirs", "Accueil de loisirs de Rosières", (
+                    TariffOption(
+                        "resident-commune",
+                        "Inscription accueil de loisirs résident commune",
+                        Decimal("8.00"),
+                    ),
+                    TariffOption(
+                        "resident-hors-commune",
+                        "Inscription accueil de loisirs résident hors-commune",
+                        Decimal("12.00"),
+                    ),
+                )),
+                CommuneService("cantine", "Cantine de Rosières", (
+                    TariffOption("adultes", "Réservation cantine pour adultes", Decimal("5.90")),
+                    TariffOption("enfants", "Réservation cantine pour enfants", Decimal("3.30")),
+                )),
+            )),
+        ),
+    ),
+    Territory(
+        site_name="Dombes",
+        hostname="dombes.localhost",
+        is_default_site=False,
+        home_slug="dombes",
+        intro=(
+            "<p>Réservez les repas de cantine et la garderie de vos enfants à "
+            "Saint-Marcel-en-Dombes et à Baneins.</p>"
+        ),
+        communes=(
+            Commune("saint-marcel-en-dombes", "Saint-Marcel-en-Dombes", (
+                CommuneService("cantine", "Cantine de Saint-Marcel-en-Dombes", (
+                    TariffOption("repas", "Réservation repas cantine", Decimal("3.90")),
+                )),
+            )),
+            Commune("baneins", "Baneins", (
+                CommuneService("garderie", "Garderie de Baneins", (
+                    TariffOption("periscolaire", "Garderie périscolaire", Decimal("1.80")),
+                )),
+            )),
+        ),
+    ),
+)  # fmt: skip
+
+SERVICE_CLASS_NAME = "Service communal"
+SERVICE_CLASS_SLUG = "service-communal"
+
+DEMO_PASSWORD = "Portail-Demo-2026!"
+ADMIN_EMAIL = "admin@portail-famille.test"
+PARENT_EMAIL = "claire.martin@example.org"
+OFFICER_EMAIL = "redaction@portail-famille.test"
+CHILDREN = (
+    ("Léa", date(2017, 3, 14), SchoolClass.CE2),
+    ("Hugo", date(2020, 9, 2), SchoolClass.GS),
+)
+
+# Wagtail's first migration creates this page and a localhost:80 site pointing at it.
+WAGTAIL_WELCOME_TITLE = "Welcome to your new Wagtail site!"
+OFFICER_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
+
+
+def service_upc(commune: Commune, service: CommuneService) -> str:
+    return f"{commune.code}-{service.key}"
+
+
+def option_upc(commune: Commune, service: CommuneService, option: TariffOption) -> str:
+    return f"{service_upc(commune, service)}-{option.key}"
+
+
+def agent_email(commune: Commune) -> str:
+    return f"agent.{commune.code}@portail-famille.test"
+
+
+def all_communes() -> list[Commune]:
+    return [commune for territory in TERRITORIES for commune in territory.communes]
+
+
+# --- Builder ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    where: str
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    site_urls: tuple[tuple[str, str], ...]  # (site name, root URL)
+    logins: tuple[DemoLogin, ...]
+
+
+@transaction.atomic
+def build_demo_world(now=None) -> DemoWorld:
+    """Create or bring back in line every object of the demo; return what to tell the user."""
+    now = now or timezone.now()
+    partners = seed_catalogue()
+    homes = seed_sites()
+    logins = seed_people(partners, homes, now=now)
+    site_urls = tuple((t.site_name, f"http://{t.hostname}:{PORT}/") for t in TERRITORIES)
+    return DemoWorld(site_urls=site_urls, logins=tuple(logins))
+
+
+# --- Catalogue -------------------------------------------------------------------------------
+
+
+def seed_catalogue() -> dict[str, Partner]:
+    """One partner per commune, one parent product per service, one child per tariff option."""
+    product_class = seed_service_class()
+    partners = {}
+    for commune in all_communes():
+        partner = seed_partner(commune)
+        for service in commune.services:
+            seed_service(commune, service, partner, product_class)
+        partners[commune.code] = partner
+    return partners
+
+
+def seed_service_class():
+    # A meal is neither shipped nor stocked: the daily capacity lives in the service calendar.
+    product_class, _ = ProductClass.objects.update_or_create(
+        slug=SERVICE_CLASS_SLUG,
+        defaults={"name": SERVICE_CLASS_NAME, "requires_shipping": False, "track_stock": False},
+    )
+    return product_class
+
+
+def seed_partner(commune: Commune):
+    partner, _ = Partner.objects.update_or_create(
+        code=commune.code, defaults={"name": commune.name}
+    )
+    return partner
+
+
+def seed_service(commune: Commune, service: CommuneService, partner, product_class) -> None:
+    parent, _ = Product.objects.update_or_create(
+        upc=service_upc(commune, service),
+        defaults={
+            "structure": Product.PARENT,
+            "title": service.title,
+            "product_class": product_class,
+            "parent": None,
+        },
+    )
+    for option in service.options:
+        upc = option_upc(commune, service, option)
+        # Oscar wants children without a class: they inherit the parent's.
+        child, _ = Product.objects.update_or_create(
+            upc=upc,
+            defaults={
+                "structure": Product.CHILD,
+                "title": option.title,
+                "parent": parent,
+                "product_class": None,
+            },
+        )
+        # The price sits on the commune's stock record: that is what Oscar's strategy reads.
+        StockRecord.objects.update_or_create(
+            partner=partner,
+            partner_sku=upc,
+            defaults={
+                "product": child,
+                "price": option.price,
+                "price_currency": "EUR",
+                "num_in_stock": None,
+            },
+        )
+
+
+# --- Wagtail sites and pages -----------------------------------------------------------------
+
+
+def seed_sites() -> dict[str, HomePage]:
+    """One published home page per territory, each the root of its own Wagtail site."""
+    root = Page.get_first_root_node()
+    homes = {}
+    for territory in TERRITORIES:
+        home = seed_home_page(root, territory)
+        seed_site(territory, home)
+        homes[territory.home_slug] = home
+    remove_wagtail_welcome_page()
+    return homes
+
+
+def seed_home_page(root: Page, territory: Territory) -> HomePage:
+    home = HomePage.objects.child_of(root).filter(slug=territory.home_slug).first()
+    if home is None:
+        # Created as a draft, then published through a revision as the admin does, so the
+        # page has a history that /cms/ can show and edit.
+        home = root.add_child(
+            instance=HomePage(
+                title=territory.site_name,
+                slug=territory.home_slug,
+                intro=territory.intro,
+                live=False,
+            )
+        )
+    elif home.live and home.title == territory.site_name and home.intro == territory.intro:
+        return home  # up to date: a rerun adds no revision
+    home.title = territory.site_name
+    home.intro = territory.intro
+    home.save_revision().publish()
+    return home
+
+
+def seed_site(territory: Territory, home: HomePage) -> Site:
+    if territory.is_default_site:
+        # Wagtail picks "the" default site for unknown hosts; it does not enforce there is one.
+        for other in Site.objects.filter(is_default_site=True).exclude(
+            hostname=territory.hostname, port=PORT
+        ):
+            other.is_default_site = False
+            other.save(update_fields=["is_default_site"])  # save(): clears Wagtail's site cache
+    # (hostname, port) is Site's natural key and its unique constraint.
+    site, _ = Site.objects.update_or_create(
+        hostname=territory.hostname,
+        port=PORT,
+        defaults={
+            "site_name": territory.site_name,
+            "root_page": home,
+            "is_default_site": territory.is_default_site,
+        },
+    )
+    return site
+
+
+def remove_wagtail_welcome_page() -> None:
+    """Delete the placeholder page of Wagtail's first migration, and with it (on cascade) the
+    localhost:80 site rooted there. A page someone built on, or turned into another type, stays."""
+    page_type = ContentType.objects.get_for_model(Page)
+    placeholders = Page.objects.filter(
+        depth=2, content_type=page_type, title=WAGTAIL_WELCOME_TITLE, numchild=0
+    )
+    for page in placeholders:
+        page.delete()
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+def seed_people(partners: dict, homes: dict[str, HomePage], *, now) -> list[DemoLogin]:
+    admin = seed_admin()
+    parent = seed_parent(validated_by=admin, now=now)
+    agents = [seed_agent(commune, partners[commune.code]) for commune in all_communes()]
+    officer = seed_officer(home=homes[TERRITORIES[0].home_slug])
+    return [
+        DemoLogin("Administrateur", admin.email, "partout (/django-admin/, /dashboard/, /cms/)"),
+        DemoLogin("Parent (usager)", parent.email, "API et site des familles (/api/docs/)"),
+        *(
+            DemoLogin("Agent communal", agent.email, f"/dashboard/ ({partner.name})")
+            for agent, partner in agents
+        ),
+        DemoLogin("Rédacteur", officer.email, f"/cms/ (pages de « {TERRITORIES[0].site_name} »)"),
+    ]
+
+
+def ensure_account(email: str, *, superuser: bool = False, **profile) -> User:
+    """Create the account with the demo password, or bring an existing one's profile back in
+    line. The password is set only at creation: a password changed during a demo survives."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        # Profile fields are applied below, not passed here: Oscar's create_user sets some of
+        # them itself (is_staff) and would refuse them twice.
+        create = User.objects.create_superuser if superuser else User.objects.create_user
+        user = create(email, DEMO_PASSWORD)
+    changed = [field for field, value in profile.items() if getattr(user, field) != value]
+    for field in changed:
+        setattr(user, field, profile[field])
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+def seed_admin() -> User:
+    # The manager's create_superuser validates the account: nobody has to validate theirs.
+    return ensure_account(ADMIN_EMAIL, superuser=True)
+
+
+def seed_parent(*, validated_by: User, now) -> User:
+    parent = ensure_account(
+        PARENT_EMAIL, civility=Civility.MADAME, first_name="Claire", last_name="Martin"
+    )
+    # Set directly rather than through accounts.services.validate_account: a demo account needs
+    # no "votre compte est validé" e-mail. Existing dates are kept so a rerun changes nothing.
+    if parent.terms_accepted_at is None or parent.validated_at is None:
+        parent.terms_accepted_at = parent.terms_accepted_at or now
+        parent.validated_at = parent.validated_at or now
+        parent.validated_by = validated_by
+        parent.save(update_fields=["terms_accepted_at", "validated_at", "validated_by"])
+    add_to_role(parent, PARENTS)
+    for first_name, birth_date, school_class in CHILDREN:
+        Beneficiary.objects.update_or_create(
+            account=parent,
+            first_name=first_name,
+            birth_date=birth_date,
+            defaults={
+                "last_name": "Martin",
+                "relation": Relation.MOTHER,
+                "school_class": school_class,
+            },
+        )
+    return parent
+
+
+def seed_agent(commune: Commune, partner) -> tuple[User, Partner]:
+    # Not staff: Oscar's dashboard lets an agent in through the group's dashboard_access
+    # permission and then shows only the partners listing them in `users`.
+    agent = ensure_account(
+        agent_email(commune), first_name="Agent", last_name=commune.name, is_staff=False
+    )
+    add_to_role(agent, AGENTS)
+    partner.users.add(agent)
+    return agent, partner
+
+
+def seed_officer(*, home: HomePage) -> User:
+    officer = ensure_account(OFFICER_EMAIL, first_name="Rédaction", last_name="Puy-en-Velay")
+    add_to_role(officer, OFFICERS)
+    grant_page_permissions(Group.objects.get(name=OFFICERS), home)
+    return officer
+
+
+def grant_page_permissions(group: Group, page: Page) -> None:
+    """Let the group add, edit and publish pages in the subtree of `page`, and only there."""
+    page_type = ContentType.objects.get_for_model(Page)
+    for codename in OFFICER_PAGE_PERMISSIONS:
+        permission = Permission.objects.get(content_type=page_type, codename=codename)
+        GroupPagePermission.objects.get_or_create(group=group, page=page, permission=permission)
+
+
+# --- Summary ---------------------------------------------------------------------------------
+
+
+def render_summary(world: DemoWorld) -> str:
+    """The French text `seed_demo` prints: where to go and with which account."""
+    back_office = f"http://{TERRITORIES[0].hostname}:{PORT}"
+    addresses = [
+        *((f"Site « {name} »", url) for name, url in world.site_urls),
+        ("Wagtail (pages, rédacteurs)", f"{back_office}/cms/"),
+        ("Tableau de bord Oscar (agents)", f"{back_office}/dashboard/"),
+        ("Administration Django", f"{back_office}/django-admin/"),
+        ("Documentation de l'API", f"{back_office}/api/docs/"),
+    ]
+    label_width = max(len(label) for label, _ in addresses)
+    lines = ["Données de démonstration prêtes.", "", "Adresses :"]
+    lines += [f"  {label.ljust(label_width)}  {url}" for label, url in addresses]
+
+    role_width = max(len(login.role) for login in world.logins)
+    email_width = max(len(login.email) for login in world.logins)
+    lines += ["", "Comptes de démonstration :"]
+    lines.append(f"  {'Rôle'.ljust(role_width)}  {'E-mail'.ljust(email_width)}  Où")
+    lines += [
+        f"  {login.role.ljust(role_width)}  {login.email.ljust(email_width)}  {login.where}"
+        for login in world.logins
+    ]
+    lines += ["", f"Mot de passe commun : {DEMO_PASSWORD}"]
+    lines.append("(défini à la création du compte : relancer seed_demo ne le réinitialise pas)")
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""Where each part answers: Wagtail at /, Oscar's storefront without its checkout, the APIs."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_world():
+    call_command("seed_demo", stdout=StringIO())
+
+
+def test_each_territory_site_serves_its_wagtail_home_page_at_the_root(client, demo_world):
+    puy = client.get("/", HTTP_HOST="127.0.0.1:8000")
+    dombes = client.get("/", HTTP_HOST="dombes.localhost:8000")
+
+    assert puy.status_code == dombes.status_code == 200
+    assert "Puy-en-Velay" in puy.content.decode()
+    assert "Dombes" in dombes.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("host", "title"),
+    [
+        ("127.0.0.1:8000", "Communauté d'agglomération du Puy-en-Velay"),
+        ("dombes.localhost:8000", "Dombes"),
+    ],
+)
+def test_wagtail_api_lists_the_home_page_of_the_site_asked(client, demo_world, host, title):
+    response = client.get("/api/cms/v2/pages/", {"type": "cms.HomePage"}, HTTP_HOST=host)
+
+    assert response.status_code == 200
+    assert [page["title"] for page in response.json()["items"]] == [title]
+
+
+@pytest.mark.parametrize("path", ["/shop/basket/", "/shop/checkout/", "/shop/checkout/preview/"])
+def test_oscars_html_basket_and_checkout_are_not_served(client, demo_world, path):
+    assert client.get(path).status_code == 404
+
+
+def test_oscars_storefront_catalogue_still_renders_for_the_dashboards_links(client, demo_world):
+    assert client.get("/shop/catalogue/").status_code == 200
+
+
+def test_oscar_api_answers_under_api(client):
+    assert client.get("/api/").status_code == 200
