@@ -16,7 +16,11 @@ OFFICERS = "Rédacteurs"
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     PARENTS: [],
-    AGENTS: [("partner", "dashboard_access"), ("accounts", "validate_account")],
+    AGENTS: [
+        ("partner", "dashboard_access"),
+        ("accounts", "validate_account"),
+        ("reservations", "review_serviceaccess"),
+    ],
     OFFICERS: [("wagtailadmin", "access_admin")],
 }
 

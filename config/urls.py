@@ -14,6 +14,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("dashboard/familles/", apps.get_app_config("reservations_dashboard").urls),
     path("dashboard/", apps.get_app_config("dashboard").urls),
     # Oscar's storefront (catalogue, customer accounts, offers), used by the dashboard's links.
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/cms/v2/", api_router.urls),
     path("api/accounts/", include("accounts.urls")),
+    path("api/", include("reservations.urls")),
     path("api/", include("oscarapi.urls")),
 ]
 

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "config",
     "cms",
     "reservations",
+    "reservations.dashboard.apps.FamiliesDashboardConfig",
     "wallet",
     "themes",
     "search.apps.PortalSearchConfig",
@@ -206,6 +207,10 @@ MEDIA_ROOT = env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
 PRIVATE_MEDIA_ROOT = env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "reservations.storage.PrivateStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
@@ -284,6 +289,18 @@ OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name")
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 THUMBNAIL_DEBUG = False
+# Agents' family screens, a standalone dashboard sub-app (reservations/dashboard/).
+OSCAR_DASHBOARD_NAVIGATION = [
+    *OSCAR_DASHBOARD_NAVIGATION,  # noqa: F405
+    {
+        "label": _("Familles"),
+        "icon": "fas fa-users",
+        "children": [
+            {"label": _("Comptes à valider"), "url_name": "families-dashboard:account-list"},
+            {"label": _("Demandes d'accès"), "url_name": "families-dashboard:access-list"},
+        ],
+    },
+]
 
 # --- Payments -------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..storage import photo_upload_to, private_storage
+
 
 class Relation(models.TextChoices):
     FATHER = "pere", _("Père")
@@ -43,6 +45,12 @@ class Beneficiary(models.Model):
         _("classe"), max_length=10, choices=SchoolClass.choices, blank=True
     )
     group = models.CharField(_("groupe"), max_length=100, blank=True)
+    photo = models.ImageField(
+        _("photo d'identité"),
+        storage=private_storage,
+        upload_to=photo_upload_to,
+        blank=True,
+    )
     has_pai = models.BooleanField(_("PAI (projet d'accueil individualisé)"), default=False)
     pai_details = models.TextField(_("allergies, protocole médical"), blank=True)
     additional_information = models.TextField(_("informations complémentaires"), blank=True)
@@ -58,3 +66,7 @@ class Beneficiary(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None

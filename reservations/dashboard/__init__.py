@@ -1,0 +1,1 @@
+"""Agents' screens in the Oscar dashboard: accounts to validate and access requests."""

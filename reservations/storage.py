@@ -1,0 +1,32 @@
+"""Private files (supporting documents, children's photos): never under a public URL.
+
+They live in the `private` storage (PRIVATE_MEDIA_ROOT, outside MEDIA_ROOT) under random names,
+and are streamed only by views that check who is asking."""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.core.files.storage import FileSystemStorage, storages
+
+
+class PrivateStorage(FileSystemStorage):
+    def url(self, name):
+        raise ValueError("Private files have no public URL; serve them through an authorised view.")
+
+
+def private_storage():
+    """Resolved lazily so that settings (and tests) can point the alias elsewhere."""
+    return storages["private"]
+
+
+def random_name(folder: str, extension: str) -> str:
+    return str(PurePosixPath(folder) / f"{uuid.uuid4().hex}{extension}")
+
+
+def document_upload_to(instance, filename):
+    # The extension follows the type read from the content, never the name the parent gave.
+    return random_name("documents", instance.extension)
+
+
+def photo_upload_to(instance, filename):
+    return random_name("photos", ".jpg")
