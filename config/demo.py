@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -16,7 +17,16 @@ from wagtail.models import GroupPagePermission, Page, Site
 from accounts.models import Civility, User
 from accounts.roles import AGENTS, OFFICERS, PARENTS, add_to_role
 from cms.models import HomePage
-from reservations.models import Beneficiary, Relation, SchoolClass
+from reservations.access import accept_access, request_access
+from reservations.models import (
+    AccessRequirements,
+    Beneficiary,
+    DocumentKind,
+    Relation,
+    SchoolClass,
+    ServiceAccess,
+)
+from reservations.models.access import ACTIVE_STATUSES
 
 Partner = get_model("partner", "Partner")
 StockRecord = get_model("partner", "StockRecord")
@@ -141,6 +151,8 @@ SERVICE_CLASS_SLUG = "service-communal"
 DEMO_PASSWORD = "Portail-Demo-2026!"
 ADMIN_EMAIL = "admin@portail-famille.test"
 PARENT_EMAIL = "claire.martin@example.org"
+# A family that has just registered: its account and its access request wait for an agent.
+PENDING_PARENT_EMAIL = "julien.bernard@example.org"
 OFFICER_EMAIL = "redaction@portail-famille.test"
 CHILDREN = (
     ("Léa", date(2017, 3, 14), SchoolClass.CE2),
@@ -191,6 +203,7 @@ def build_demo_world(now=None) -> DemoWorld:
     partners = seed_catalogue()
     homes = seed_sites()
     logins = seed_people(partners, homes, now=now)
+    seed_access_requests()
     site_urls = tuple((t.site_name, f"http://{t.hostname}:{PORT}/") for t in TERRITORIES)
     return DemoWorld(site_urls=site_urls, logins=tuple(logins))
 
@@ -259,6 +272,19 @@ def seed_service(commune: Commune, service: CommuneService, partner, product_cla
                 "num_in_stock": None,
             },
         )
+        documents, tax_figures = requirements_for(option)
+        AccessRequirements.objects.update_or_create(
+            tariff_option=child,
+            defaults={"required_documents": documents, "requires_tax_figures": tax_figures},
+        )
+
+
+def requirements_for(option: TariffOption) -> tuple[list[str], bool]:
+    """What the seeds' "Mes services" form asks: a proof of address always; for children, whose
+    price follows the family quotient, the quotient certificate or tax notice and the figures."""
+    if "adulte" in option.key:
+        return [DocumentKind.PROOF_OF_ADDRESS.value], False
+    return [DocumentKind.PROOF_OF_ADDRESS.value, DocumentKind.FAMILY_QUOTIENT.value], True
 
 
 # --- Wagtail sites and pages -----------------------------------------------------------------
@@ -340,6 +366,7 @@ def seed_people(partners: dict, homes: dict[str, HomePage], *, now) -> list[Demo
     return [
         DemoLogin("Administrateur", admin.email, "partout (/django-admin/, /dashboard/, /cms/)"),
         DemoLogin("Parent (usager)", parent.email, "API et site des familles (/api/docs/)"),
+        DemoLogin("Parent en attente", PENDING_PARENT_EMAIL, "compte à valider par un agent"),
         *(
             DemoLogin("Agent communal", agent.email, f"/dashboard/ ({partner.name})")
             for agent, partner in agents
@@ -420,6 +447,73 @@ def grant_page_permissions(group: Group, page: Page) -> None:
     for codename in OFFICER_PAGE_PERMISSIONS:
         permission = Permission.objects.get(content_type=page_type, codename=codename)
         GroupPagePermission.objects.get_or_create(group=group, page=page, permission=permission)
+
+
+# --- Access requests -------------------------------------------------------------------------
+
+# The smallest file that reads as a PDF: the demo's supporting documents.
+DEMO_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def seed_access_requests() -> None:
+    """One decided request and one waiting, both at Rosières, so its agent sees every queue."""
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    claire = User.objects.get(email=PARENT_EMAIL)
+    canteen_for_children = Product.objects.get(upc="rosieres-cantine-enfants")
+    accepted = ensure_access_request(
+        claire, canteen_for_children, reference_tax_income=Decimal("31200"), tax_shares=2
+    )
+    if accepted.is_undecided:
+        accept_access(accepted, tariff_bracket="QF de 900 à 1 500 €", by=admin)
+
+    julien = seed_pending_parent()
+    ensure_access_request(
+        julien,
+        Product.objects.get(upc="rosieres-accueil-loisirs-resident-commune"),
+        reference_tax_income=Decimal("18500"),
+        tax_shares=Decimal("2.5"),
+    )
+
+
+def seed_pending_parent() -> User:
+    julien = ensure_account(
+        PENDING_PARENT_EMAIL, civility=Civility.MONSIEUR, first_name="Julien", last_name="Bernard"
+    )
+    if julien.terms_accepted_at is None:
+        julien.terms_accepted_at = timezone.now()
+        julien.save(update_fields=["terms_accepted_at"])
+    add_to_role(julien, PARENTS)
+    Beneficiary.objects.update_or_create(
+        account=julien,
+        first_name="Inès",
+        birth_date=date(2016, 6, 21),
+        defaults={"last_name": "Bernard", "relation": Relation.FATHER, "school_class": "CM1"},
+    )
+    return julien
+
+
+def ensure_access_request(account, tariff_option, **tax_figures) -> ServiceAccess:
+    """The account's active request for the option, asked through the real service if none."""
+    existing = ServiceAccess.objects.filter(
+        account=account, tariff_option=tariff_option, status__in=ACTIVE_STATUSES
+    ).first()
+    if existing:
+        return existing
+    documents = {
+        kind: SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF, content_type="application/pdf")
+        for kind in requirements_for_product(tariff_option)
+    }
+    return request_access(
+        account=account,
+        tariff_option=tariff_option,
+        beneficiaries=Beneficiary.objects.filter(account=account),
+        documents=documents,
+        **tax_figures,
+    )
+
+
+def requirements_for_product(tariff_option) -> list[str]:
+    return AccessRequirements.objects.get(tariff_option=tariff_option).required_documents
 
 
 # --- Summary ---------------------------------------------------------------------------------

@@ -212,7 +212,8 @@ def request_new_document(access: ServiceAccess, *, kind: str, message: str, by) 
 def _decide(access, *, by, status, changes, message) -> ServiceAccess:
     with transaction.atomic():
         access = (
-            ServiceAccess.objects.select_for_update()
+            # Only the request's row is locked; PostgreSQL refuses to lock an outer join's side.
+            ServiceAccess.objects.select_for_update(of=("self",))
             .select_related("account", "commune", "tariff_option__parent")
             .get(pk=access.pk)
         )

@@ -11,7 +11,14 @@ from wagtail.models import GroupPagePermission, Page, Site
 from accounts.models import User
 from accounts.roles import AGENTS, OFFICERS, PARENTS
 from config.demo import DEMO_PASSWORD
-from reservations.models import Beneficiary
+from reservations.models import (
+    AccessDocument,
+    AccessEvent,
+    AccessRequirements,
+    AccessStatus,
+    Beneficiary,
+    ServiceAccess,
+)
 
 Partner = get_model("partner", "Partner")
 Product = get_model("catalogue", "Product")
@@ -86,6 +93,7 @@ def catalogue_of(partner: Partner) -> dict[str, dict[str, Decimal]]:
 
 def row_counts() -> dict[str, int]:
     models = [Partner, Product, StockRecord, User, Group, Beneficiary, Site, Page]
+    models += [AccessRequirements, ServiceAccess, AccessDocument, AccessEvent]
     counts = {model._meta.label: model.objects.count() for model in models}
     counts["GroupPagePermission"] = GroupPagePermission.objects.count()
     return counts
@@ -236,3 +244,30 @@ def test_the_command_output_lists_the_logins_and_the_password():
     assert DEMO_PASSWORD in output
     for url in ("http://127.0.0.1:8000/", "http://dombes.localhost:8000/", "/api/docs/"):
         assert url in output
+
+
+def test_the_agent_of_rosieres_finds_an_account_and_requests_in_every_queue():
+    seed_demo()
+
+    rosieres = ServiceAccess.objects.filter(commune__code="rosieres")
+    assert set(rosieres.values_list("status", flat=True)) == {
+        AccessStatus.ACCEPTED,
+        AccessStatus.PENDING,
+    }
+    pending = rosieres.get(status=AccessStatus.PENDING)
+    assert not pending.account.is_validated
+    assert pending.documents.count() == 2
+    assert pending.family_quotient == Decimal("616.67")  # 18 500 / 12 / 2.5
+    accepted = rosieres.get(status=AccessStatus.ACCEPTED)
+    assert accepted.tariff_bracket
+    assert accepted.beneficiaries.count() == 2
+
+
+def test_each_tariff_option_says_which_documents_it_needs():
+    seed_demo()
+
+    adults = AccessRequirements.objects.get(tariff_option__upc="rosieres-cantine-adultes")
+    children = AccessRequirements.objects.get(tariff_option__upc="rosieres-cantine-enfants")
+    assert (adults.required_documents, adults.requires_tax_figures) == (["proof_of_address"], False)
+    assert children.requires_tax_figures
+    assert set(children.required_documents) == {"proof_of_address", "family_quotient"}
