@@ -30,3 +30,26 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"FORBID_SKIPS: {len(skipped)} test(s) skipped", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _leave_a_reused_database_as_migrations_left_it(request, django_db_setup, django_db_blocker):
+    """Transactional tests (real threads, real commits) end by flushing every table, Wagtail's
+    root page included. With --reuse-db the next run would start from that empty database, so
+    put the migrated state back at the end of the session (it is serialized at set-up for the
+    tests marked serialized_rollback)."""
+    yield
+    if not request.config.getoption("reuse_db", False):
+        return
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents and not _has_wagtail_root(connection):
+            connection.creation.deserialize_db_from_string(contents)
+
+
+def _has_wagtail_root(connection) -> bool:
+    from wagtail.models import Page
+
+    return Page.objects.filter(depth=1).exists()

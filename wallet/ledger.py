@@ -1,0 +1,317 @@
+"""The only code that writes money.
+
+A transfer locks every account it touches, in id order (so two transfers never wait on each
+other in a cycle), then checks, then writes its legs and the cached balances — all in one
+transaction. Database constraints back every check: no zero leg, no pot below zero, one transfer
+per idempotency key."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from .exceptions import InsufficientFundsError, UnbalancedTransferError
+from .models import POT_KINDS, AccountKind, ActorRole, LedgerAccount, Leg, Transfer, TransferKind
+from .rules import ZERO, allocate
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One leg to write: `amount` (signed) into `account`, attributed to `commune` (régie)."""
+
+    account: LedgerAccount
+    amount: Decimal
+    commune_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WalletPayment:
+    """What the wallet paid of a basket (None: nothing, the pots were empty)."""
+
+    transfer: Transfer | None
+    paid: Decimal
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What a basket owes one service of one commune."""
+
+    service_id: int
+    commune_id: int | None
+    amount: Decimal
+
+
+# --- Accounts --------------------------------------------------------------------------------
+
+
+def general_pot(owner) -> LedgerAccount:
+    return _get_or_create({"kind": AccountKind.GENERAL_POT, "owner": owner})
+
+
+def service_pot(owner, service_id: int, commune_id: int | None = None) -> LedgerAccount:
+    return _get_or_create(
+        {"kind": AccountKind.SERVICE_POT, "owner": owner, "service_id": service_id},
+        commune_id=commune_id,
+    )
+
+
+def system_account(kind: str, *, service_id=None, commune_id=None) -> LedgerAccount:
+    key = ":".join([kind, str(service_id or "-"), str(commune_id or "-")])
+    return _get_or_create(
+        {"system_key": key}, kind=kind, service_id=service_id, commune_id=commune_id
+    )
+
+
+def _get_or_create(lookup: dict, **defaults) -> LedgerAccount:
+    account = LedgerAccount.objects.filter(**lookup).first()
+    if account:
+        return account
+    try:
+        with transaction.atomic():
+            return LedgerAccount.objects.create(**lookup, **defaults)
+    except IntegrityError:
+        # Created meanwhile by a concurrent request: the unique constraints kept one.
+        return LedgerAccount.objects.get(**lookup)
+
+
+# --- Transfers -------------------------------------------------------------------------------
+
+
+def transfer(
+    movements: Iterable[Movement],
+    *,
+    kind: str,
+    reason: str,
+    idempotency_key: str,
+    reference: str = "",
+    actor=None,
+    actor_role: str = ActorRole.SYSTEM,
+) -> Transfer:
+    """Write one balanced transfer, or return the one already written under this key."""
+    movements = [m for m in movements]
+    _check_balanced(movements)
+    existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            locked = _lock_accounts({m.account.pk for m in movements})
+            _check_pots_stay_positive(movements, locked)
+            return _write(movements, kind, reason, idempotency_key, reference, actor, actor_role)
+    except IntegrityError:
+        # A concurrent call with the same key won the race: the unique key kept its transfer.
+        existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+        raise
+
+
+def _check_balanced(movements: list[Movement]) -> None:
+    if len(movements) < 2:
+        raise UnbalancedTransferError("A transfer has at least two legs.")
+    if any(m.amount == 0 or m.amount != m.amount.quantize(CENT) for m in movements):
+        raise UnbalancedTransferError("Legs are non-zero amounts in cents.")
+    if sum((m.amount for m in movements), ZERO) != 0:
+        raise UnbalancedTransferError("The legs of a transfer must sum to zero.")
+
+
+def _lock_accounts(account_ids: set[int]) -> dict[int, LedgerAccount]:
+    accounts = LedgerAccount.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")
+    return {account.pk: account for account in accounts}
+
+
+def _check_pots_stay_positive(movements, locked) -> None:
+    change = defaultdict(lambda: ZERO)
+    for movement in movements:
+        change[movement.account.pk] += movement.amount
+    missing = ZERO
+    for account_id, delta in change.items():
+        account = locked[account_id]
+        if account.kind in POT_KINDS and account.balance + delta < 0:
+            missing += -(account.balance + delta)
+    if missing:
+        raise InsufficientFundsError(missing)
+
+
+def _write(movements, kind, reason, idempotency_key, reference, actor, actor_role) -> Transfer:
+    record = Transfer.objects.create(
+        kind=kind,
+        reason=reason[:255],
+        idempotency_key=idempotency_key,
+        reference=reference,
+        actor=actor,
+        actor_role=actor_role,
+    )
+    Leg.objects.bulk_create(
+        Leg(transfer=record, account=m.account, amount=m.amount, commune_id=m.commune_id)
+        for m in movements
+    )
+    change = defaultdict(lambda: ZERO)
+    for movement in movements:
+        change[movement.account.pk] += movement.amount
+    for account_id, delta in change.items():
+        if delta:
+            LedgerAccount.objects.filter(pk=account_id).update(balance=F("balance") + delta)
+    return record
+
+
+# --- Use cases -------------------------------------------------------------------------------
+
+
+def credit_top_up(owner, amount: Decimal, *, reference: str, idempotency_key: str) -> Transfer:
+    """Card money received (Stripe said so) goes into the owner's general pot."""
+    return transfer(
+        [
+            Movement(system_account(AccountKind.CARD_RECEIPTS), -amount),
+            Movement(general_pot(owner), amount),
+        ],
+        kind=TransferKind.TOP_UP,
+        reason="Rechargement du porte-monnaie",
+        reference=reference,
+        idempotency_key=idempotency_key,
+        actor=owner,
+        actor_role=ActorRole.PARENT,
+    )
+
+
+def pay_from_wallet(
+    owner,
+    charges: list[Charge],
+    *,
+    reference: str,
+    idempotency_key: str,
+    actor=None,
+    actor_role: str = ActorRole.PARENT,
+    allow_partial: bool = False,
+) -> WalletPayment:
+    """Pay each service's charge from its pot first, then from the general pot.
+
+    With `allow_partial` (wallet + card) the wallet pays what it can and the card the rest;
+    otherwise a shortfall refuses the whole payment and changes nothing. Replaying the same
+    idempotency key returns the first payment."""
+    existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        return WalletPayment(existing, _paid_from_pots(existing))
+    per_service = _sum_by_service(charges)
+    communes = {c.service_id: c.commune_id for c in charges}
+    with transaction.atomic():
+        general = general_pot(owner)
+        pots = {sid: service_pot(owner, sid, communes[sid]) for sid in per_service}
+        # Lock before reading the balances the allocation is computed from.
+        locked = _lock_accounts({general.pk, *(pot.pk for pot in pots.values())})
+        allocation = allocate(
+            per_service,
+            {sid: locked[pot.pk].balance for sid, pot in pots.items()},
+            locked[general.pk].balance,
+        )
+        if allocation.shortfall and not allow_partial:
+            raise InsufficientFundsError(allocation.shortfall)
+        if not allocation.wallet_total:
+            return WalletPayment(None, ZERO)
+        movements = []
+        for sid, amount in allocation.from_service_pot.items():
+            movements.append(Movement(pots[sid], -amount, communes[sid]))
+        for sid, amount in allocation.from_general_pot.items():
+            movements.append(Movement(general, -amount, communes[sid]))
+        for sid in per_service:
+            paid = allocation.from_service_pot.get(sid, ZERO) + allocation.from_general_pot.get(
+                sid, ZERO
+            )
+            if paid:
+                revenue = system_account(
+                    AccountKind.SERVICE_REVENUE, service_id=sid, commune_id=communes[sid]
+                )
+                movements.append(Movement(revenue, paid, communes[sid]))
+        record = transfer(
+            _merge(movements),
+            kind=TransferKind.PURCHASE,
+            reason=f"Paiement de la commande {reference}",
+            reference=reference,
+            idempotency_key=idempotency_key,
+            actor=actor or owner,
+            actor_role=actor_role,
+        )
+    return WalletPayment(record, allocation.wallet_total)
+
+
+def refund_to_service_pot(
+    owner,
+    *,
+    service_id: int,
+    commune_id: int | None,
+    amount: Decimal,
+    reason: str,
+    reference: str,
+    idempotency_key: str,
+    actor=None,
+    actor_role: str = ActorRole.PARENT,
+) -> Transfer:
+    """A cancelled booking's price goes back to the pot of its service, whatever paid for it."""
+    return transfer(
+        [
+            Movement(
+                system_account(AccountKind.REFUNDS, service_id=service_id, commune_id=commune_id),
+                -amount,
+                commune_id,
+            ),
+            Movement(service_pot(owner, service_id, commune_id), amount, commune_id),
+        ],
+        kind=TransferKind.REFUND,
+        reason=reason,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        actor=actor or owner,
+        actor_role=actor_role,
+    )
+
+
+def adjust_pot(
+    pot: LedgerAccount, amount: Decimal, *, reason: str, agent, idempotency_key: str
+) -> Transfer:
+    """An agent credits (amount > 0) or debits (amount < 0) a parent's pot, with a reason."""
+    adjustments = system_account(AccountKind.ADJUSTMENTS, commune_id=pot.commune_id)
+    return transfer(
+        [
+            Movement(adjustments, -amount, pot.commune_id),
+            Movement(pot, amount, pot.commune_id),
+        ],
+        kind=TransferKind.ADJUSTMENT,
+        reason=reason,
+        reference=f"ajustement:{pot.pk}",
+        idempotency_key=idempotency_key,
+        actor=agent,
+        actor_role=ActorRole.AGENT,
+    )
+
+
+def _sum_by_service(charges: list[Charge]) -> dict[int, Decimal]:
+    totals = defaultdict(lambda: ZERO)
+    for charge in charges:
+        totals[charge.service_id] += charge.amount
+    return dict(totals)
+
+
+def _merge(movements: list[Movement]) -> list[Movement]:
+    """One leg per (account, commune): a pot paying several lines writes one leg."""
+    merged = defaultdict(lambda: ZERO)
+    accounts = {}
+    for m in movements:
+        merged[(m.account.pk, m.commune_id)] += m.amount
+        accounts[m.account.pk] = m.account
+    return [
+        Movement(accounts[account_id], amount, commune_id)
+        for (account_id, commune_id), amount in merged.items()
+        if amount
+    ]
+
+
+def _paid_from_pots(record: Transfer) -> Decimal:
+    return -sum(
+        (leg.amount for leg in record.legs.filter(account__kind__in=POT_KINDS, amount__lt=0)),
+        ZERO,
+    )

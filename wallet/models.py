@@ -1,0 +1,193 @@
+"""The porte-monnaie as a double-entry ledger.
+
+Every movement is an immutable `Transfer` of at least two `Leg`s summing to zero. Each leg moves
+money in or out of one `LedgerAccount`: a parent's pot (the general pot, usable for every service,
+or a pot earmarked for one service), or a system account (card receipts, revenue per service,
+refunds, agent adjustments). Only wallet/ledger.py writes these rows."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .exceptions import ImmutableLedgerError
+
+
+class AccountKind(models.TextChoices):
+    GENERAL_POT = "general_pot", _("Porte-monnaie, tous services")
+    SERVICE_POT = "service_pot", _("Porte-monnaie d'un service")
+    CARD_RECEIPTS = "card_receipts", _("Encaissements par carte")
+    SERVICE_REVENUE = "service_revenue", _("Recettes d'un service")
+    REFUNDS = "refunds", _("Remboursements")
+    ADJUSTMENTS = "adjustments", _("Ajustements des agents")
+
+
+POT_KINDS = [AccountKind.GENERAL_POT, AccountKind.SERVICE_POT]
+SYSTEM_KINDS = [
+    AccountKind.CARD_RECEIPTS,
+    AccountKind.SERVICE_REVENUE,
+    AccountKind.REFUNDS,
+    AccountKind.ADJUSTMENTS,
+]
+
+
+class LedgerAccount(models.Model):
+    """A pot of a parent, or a system account. `balance` caches the sum of its legs; the
+    integrity check (wallet.tasks) verifies the cache."""
+
+    kind = models.CharField(_("type"), max_length=20, choices=AccountKind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("titulaire"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="wallet_accounts",
+    )
+    # The service (an Oscar parent product) a pot is earmarked for, or whose revenue it holds.
+    service = models.ForeignKey(
+        "catalogue.Product",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The commune (its régie collects the money): kept so amounts can be paid out per régie.
+    commune = models.ForeignKey(
+        "partner.Partner",
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # One system account per kind and scope ("service_revenue:42"): a plain unique key, because
+    # a unique constraint over nullable (service, commune) would not stop duplicates.
+    system_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    balance = models.DecimalField(_("solde"), max_digits=12, decimal_places=2, default=Decimal(0))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("compte du porte-monnaie")
+        verbose_name_plural = _("comptes du porte-monnaie")
+        constraints = [
+            # A parent's pot never goes below zero, whatever the code above it does.
+            models.CheckConstraint(
+                condition=~Q(kind__in=POT_KINDS) | Q(balance__gte=0),
+                name="wallet_pot_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=AccountKind.GENERAL_POT, owner__isnull=False, service__isnull=True)
+                    | Q(kind=AccountKind.SERVICE_POT, owner__isnull=False, service__isnull=False)
+                    | Q(kind__in=SYSTEM_KINDS, owner__isnull=True)
+                ),
+                name="wallet_account_shape",
+            ),
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=Q(kind=AccountKind.GENERAL_POT),
+                name="wallet_one_general_pot_per_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "service"],
+                condition=Q(kind=AccountKind.SERVICE_POT),
+                name="wallet_one_pot_per_owner_and_service",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=POT_KINDS) | Q(system_key__isnull=False),
+                name="wallet_system_account_has_key",
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == AccountKind.SERVICE_POT and self.service_id:
+            return str(self.service)
+        return self.get_kind_display()
+
+
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableLedgerError("Ledger rows cannot be updated.")
+
+    def delete(self):
+        raise ImmutableLedgerError("Ledger rows cannot be deleted.")
+
+
+class ImmutableModel(models.Model):
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableLedgerError("Ledger rows cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableLedgerError("Ledger rows cannot be deleted.")
+
+
+class TransferKind(models.TextChoices):
+    TOP_UP = "top_up", _("Rechargement par carte")
+    PURCHASE = "purchase", _("Paiement de réservations")
+    CARD_PURCHASE = "card_purchase", _("Paiement par carte")
+    REFUND = "refund", _("Remboursement d'une annulation")
+    ADJUSTMENT = "adjustment", _("Ajustement par un agent")
+
+
+class ActorRole(models.TextChoices):
+    PARENT = "parent", _("Usager")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("Système")
+
+
+class Transfer(ImmutableModel):
+    kind = models.CharField(_("type"), max_length=20, choices=TransferKind.choices)
+    reason = models.CharField(_("motif"), max_length=255)
+    # What the money moved for: an order number, a top-up, a booking.
+    reference = models.CharField(_("référence"), max_length=100, blank=True, db_index=True)
+    # The same request replayed (a double click, a webhook delivered twice) moves money once.
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_role = models.CharField(_("rôle"), max_length=10, choices=ActorRole.choices)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("mouvement")
+        verbose_name_plural = _("mouvements")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.reason}"
+
+
+class Leg(ImmutableModel):
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="legs")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="legs")
+    amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)
+    commune = models.ForeignKey(
+        "partner.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("écriture")
+        verbose_name_plural = _("écritures")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="wallet_leg_not_zero"),
+        ]
+        indexes = [models.Index(fields=["account", "transfer"])]
+
+    def __str__(self):
+        return f"{self.account}: {self.amount}"
