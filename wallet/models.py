@@ -191,3 +191,78 @@ class Leg(ImmutableModel):
 
     def __str__(self):
         return f"{self.account}: {self.amount}"
+
+
+class CardPaymentPurpose(models.TextChoices):
+    TOP_UP = "top_up", _("Rechargement du porte-monnaie")
+    ORDER = "order", _("Paiement d'une commande")
+
+
+class CardPaymentStatus(models.TextChoices):
+    PENDING = "pending", _("En attente du paiement")
+    SUCCEEDED = "succeeded", _("Payé")
+    FAILED = "failed", _("Refusé")
+    CANCELED = "canceled", _("Annulé")
+
+
+class CardPayment(models.Model):
+    """A card payment asked of a gateway, for a top-up or (part of) an order.
+
+    It is settled only by what the gateway reports (webhook, or a confirm call that asks it),
+    and settling it twice changes nothing. For an order, `wallet.signals.card_payment_settled`
+    tells the commerce layer, which the wallet does not import."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="card_payments"
+    )
+    purpose = models.CharField(max_length=10, choices=CardPaymentPurpose.choices)
+    amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    gateway = models.CharField(max_length=20)
+    gateway_reference = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=CardPaymentStatus.choices, default=CardPaymentStatus.PENDING
+    )
+    order_number = models.CharField(max_length=128, blank=True, db_index=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    # The ledger transfer that credited a top-up (None until it succeeded).
+    transfer = models.OneToOneField(
+        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("paiement par carte")
+        verbose_name_plural = _("paiements par carte")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="wallet_card_payment_positive"),
+            models.CheckConstraint(
+                condition=~Q(purpose="order") | ~Q(order_number=""),
+                name="wallet_card_payment_order_has_number",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.amount} € ({self.get_status_display()})"
+
+
+class GatewayEventRecord(models.Model):
+    """Each gateway event (webhook) processed once, whatever the number of deliveries."""
+
+    gateway = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "event_id"], name="wallet_event_once")
+        ]
+
+    def __str__(self):
+        return f"{self.gateway} {self.event_type} {self.event_id}"

@@ -173,6 +173,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "customer:login"
 LOGIN_REDIRECT_URL = "/"
+# A reset link works once (its token hashes the password and the last login) and for 2 hours; it
+# opens the front end's "new password" page ({base_url} is WAGTAILADMIN_BASE_URL).
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
+PASSWORD_RESET_URL_TEMPLATE = "{base_url}/mot-de-passe/nouveau/?uid={uid}&token={token}"
 
 # Sliding 2-hour inactivity timeout (seed 002): every request pushes the expiry forward.
 SESSION_COOKIE_AGE = 2 * 60 * 60
@@ -306,6 +310,11 @@ OSCAR_DASHBOARD_NAVIGATION = [
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Only tests change it: they point the SDK at a fake Stripe on 127.0.0.1.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+WALLET_TOP_UP_AMOUNTS = ["1.00", "5.00", "10.00", "25.00", "50.00"]
+# A card payment left unpaid this long cancels its order (wallet.tasks).
+CARD_PAYMENT_TIMEOUT_MINUTES = 30
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
