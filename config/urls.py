@@ -15,6 +15,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("dashboard/familles/", apps.get_app_config("reservations_dashboard").urls),
+    path("dashboard/porte-monnaie/", apps.get_app_config("wallet_dashboard").urls),
     path("dashboard/", apps.get_app_config("dashboard").urls),
     # Oscar's storefront (catalogue, customer accounts, offers), used by the dashboard's links.
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/cms/v2/", api_router.urls),
     path("api/accounts/", include("accounts.urls")),
     path("api/", include("reservations.urls")),
+    path("api/", include("wallet.urls")),
     path("api/", include("oscarapi.urls")),
 ]
 

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "reservations",
     "reservations.dashboard.apps.FamiliesDashboardConfig",
     "wallet",
+    "wallet.dashboard.apps.WalletDashboardConfig",
     "themes",
     "search.apps.PortalSearchConfig",
     # Wagtail
@@ -250,7 +251,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Every leg sums to zero and every cached balance equals its legs: checked, loudly.
+    "wallet-integrity-check": {"task": "wallet.tasks.check_ledger_integrity", "schedule": 3600},
+    # Card payments left unpaid cancel their order after CARD_PAYMENT_TIMEOUT_MINUTES.
+    "wallet-expire-card-payments": {"task": "wallet.tasks.expire_card_payments", "schedule": 300},
+}
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -302,6 +308,7 @@ OSCAR_DASHBOARD_NAVIGATION = [
         "children": [
             {"label": _("Comptes à valider"), "url_name": "families-dashboard:account-list"},
             {"label": _("Demandes d'accès"), "url_name": "families-dashboard:access-list"},
+            {"label": _("Porte-monnaie"), "url_name": "wallet-dashboard:wallet-list"},
         ],
     },
 ]

@@ -1,0 +1,3 @@
+"""Stub: filled by its issue."""
+
+urlpatterns = []
