@@ -7,6 +7,12 @@ from django.utils.translation import gettext as _
 LOCKOUT_STATUS = 429
 
 
+def login_name(request, credentials) -> str:
+    """The login django-axes counts failures for: the e-mail, lower-cased."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return username.strip().lower()
+
+
 def lockout_message(cool_off_minutes: int) -> str:
     return _(
         "Trop de tentatives de connexion échouées : la connexion à ce compte est bloquée pendant "

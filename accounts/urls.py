@@ -1,9 +1,19 @@
 from django.urls import path
 
-from .api import ProfileView
+from . import api
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("me/", ProfileView.as_view(), name="me"),
+    path("csrf/", api.CsrfTokenView.as_view(), name="csrf"),
+    path("register/", api.RegisterView.as_view(), name="register"),
+    path("me/", api.ProfileView.as_view(), name="me"),
+    path("me/email/", api.EmailChangeView.as_view(), name="change-email"),
+    path("me/password/", api.PasswordChangeView.as_view(), name="change-password"),
+    path("password-reset/", api.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/confirm/",
+        api.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
 ]

@@ -191,6 +191,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+# E-mails are logins whatever their case: count "Claire@…" and "claire@…" as one.
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_name"
 AXES_VERBOSE = False
 
 # --- Internationalisation -------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from oscarapi.basket import operations
 from oscarapi.utils.session import login_and_upgrade_session
 from oscarapi.views import login
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -15,6 +16,9 @@ class LoginView(login.LoginView):
     permission_classes = (AllowAny,)
 
     def post(self, request, *args, **kwargs):
+        # Login CSRF: DRF checks the token only for a session it already authenticates, so a
+        # foreign site could otherwise log a visitor into an account it controls.
+        SessionAuthentication().enforce_csrf(request)
         serializer = self.serializer_class(data=request.data, context={"request": request})
         if not serializer.is_valid():
             # When django-axes locked the login, its middleware replaces this answer.
