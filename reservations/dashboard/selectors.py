@@ -1,0 +1,55 @@
+"""Read queries of the agents' family screens, scoped to the agent's communes."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from oscar.core.loading import get_model
+
+from ..models import AccessStatus, ServiceAccess
+from ..selectors import accesses_for_agent, communes_of
+
+Product = get_model("catalogue", "Product")
+
+
+def accounts_awaiting_validation(agent) -> QuerySet:
+    """Accounts not validated yet that `agent` may validate: those that asked no access yet (a
+    new family belongs to no commune until it asks) and those that asked one of the agent's
+    communes. An administrator sees them all. Each carries `asked_accesses` with its communes."""
+    accounts = get_user_model().objects.filter(
+        validated_at__isnull=True, is_staff=False, is_superuser=False
+    )
+    if not agent.is_superuser:
+        requests = ServiceAccess.objects.filter(account=OuterRef("pk"))
+        accounts = accounts.filter(
+            ~Exists(requests) | Exists(requests.filter(commune__in=communes_of(agent)))
+        )
+    asked = ServiceAccess.objects.select_related("commune").order_by("commune__name")
+    return accounts.prefetch_related(
+        Prefetch("service_accesses", queryset=asked, to_attr="asked_accesses")
+    ).order_by("date_joined", "pk")
+
+
+def services_for_agent(agent) -> QuerySet:
+    """The services (parent products) offered by the agent's communes, to filter requests by."""
+    return (
+        Product.objects.filter(
+            structure=Product.PARENT,
+            children__stockrecords__partner__in=communes_of(agent),
+        )
+        .distinct()
+        .order_by("title")
+    )
+
+
+def pending_counts(agent) -> dict[str, int | None]:
+    """What waits for `agent`: accounts to validate and access requests to examine; None for a
+    queue the agent has no right to."""
+    may_validate = agent.is_superuser or agent.has_perm("accounts.validate_account")
+    may_review = agent.is_superuser or agent.has_perm("reservations.review_serviceaccess")
+    return {
+        "accounts": accounts_awaiting_validation(agent).count() if may_validate else None,
+        "accesses": (
+            accesses_for_agent(agent).filter(status=AccessStatus.PENDING).count()
+            if may_review
+            else None
+        ),
+    }
