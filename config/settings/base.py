@@ -214,10 +214,8 @@ MEDIA_ROOT = env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
 PRIVATE_MEDIA_ROOT = env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "reservations.storage.PrivateStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
+    # PrivateStorage reads PRIVATE_MEDIA_ROOT itself (see reservations/storage.py).
+    "private": {"BACKEND": "reservations.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
@@ -295,6 +293,19 @@ OSCAR_SHOP_NAME = "Portail Famille"
 OSCAR_DEFAULT_CURRENCY = "EUR"
 OSCAR_HOMEPAGE = "/"
 OSCAR_ALLOW_ANON_CHECKOUT = False
+# --- Oscar order statuses and payment (wallet / card checkout; shop/payment/) ---------------
+# An order waits for its card payment, then is paid (its lines become bookings) or cancelled
+# (its wallet part goes back to the pots). A paid order is never cancelled as a whole: bookings
+# are cancelled one by one, each refunded to its service's pot (reservations).
+OSCAR_INITIAL_ORDER_STATUS = "En attente de paiement"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "En attente de paiement": ("Payée", "Annulée"),
+    "Payée": (),
+    "Annulée": (),
+}
+# oscar-api's checkout has its own initial status ("new"): the same one as Oscar's.
+OSCARAPI_INITIAL_ORDER_STATUS = OSCAR_INITIAL_ORDER_STATUS
+# --- end of the Oscar order statuses block ---------------------------------------------------
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name")
 # Oscar's search app still imports haystack; the simple backend keeps it idle. Real search is
 # search/ on Wagtail's backends.

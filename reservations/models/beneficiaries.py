@@ -63,6 +63,14 @@ class Beneficiary(models.Model):
         verbose_name_plural = _("bénéficiaires")
         ordering = ["birth_date", "pk"]
         indexes = [models.Index(fields=["account", "archived_at"])]
+        constraints = [
+            # An account holder is "moi-même" once: a second adult self would double their meals.
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(relation="moi", archived_at__isnull=True),
+                name="one_self_beneficiary_per_account",
+            )
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
