@@ -18,6 +18,7 @@ from accounts.models import Civility, User
 from accounts.roles import AGENTS, OFFICERS, PARENTS, add_to_role
 from cms.models import HomePage
 from reservations.access import accept_access, request_access
+from reservations.catalogue import SERVICE_CLASS_SLUG
 from reservations.models import (
     AccessRequirements,
     Beneficiary,
@@ -146,7 +147,6 @@ TERRITORIES = (
 )  # fmt: skip
 
 SERVICE_CLASS_NAME = "Service communal"
-SERVICE_CLASS_SLUG = "service-communal"
 
 DEMO_PASSWORD = "Portail-Demo-2026!"
 ADMIN_EMAIL = "admin@portail-famille.test"

@@ -1,3 +1,56 @@
-"""Stub: filled by its issue."""
+"""The services catalogue: public and read-only, for the "Ajouter un service" screen."""
 
-urlpatterns = []
+from django.http import Http404
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import catalogue
+from .service_serializers import CommuneServicesSerializer, ServiceDetailSerializer
+
+app_name = "services"
+
+
+class ServiceListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Communes, their services and tariff options",
+        description=(
+            "Every commune offering at least one service, sorted by name; a parent picks a "
+            "tariff option and asks access to it (POST /api/access-requests/)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "commune", str, OpenApiParameter.QUERY, description="Code of one commune."
+            )
+        ],
+        responses={200: CommuneServicesSerializer(many=True)},
+    )
+    def get(self, request):
+        # Not paginated: the screen shows the whole catalogue at once, and its size is bounded by
+        # the communes of the platform.
+        communes = catalogue.catalogue(commune_code=request.query_params.get("commune"))
+        return Response(CommuneServicesSerializer(communes, many=True).data)
+
+
+class ServiceDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="One service with its commune and tariff options",
+        responses={200: ServiceDetailSerializer},
+    )
+    def get(self, request, pk):
+        entry = catalogue.service(pk)
+        if entry is None:
+            raise Http404
+        return Response(ServiceDetailSerializer(entry).data)
+
+
+urlpatterns = [
+    path("", ServiceListView.as_view(), name="list"),
+    path("<int:pk>/", ServiceDetailView.as_view(), name="detail"),
+]
