@@ -270,6 +270,30 @@ def refund_to_service_pot(
     )
 
 
+def reverse_transfer(
+    original: Transfer,
+    *,
+    reason: str,
+    idempotency_key: str,
+    actor=None,
+    actor_role: str = ActorRole.SYSTEM,
+) -> Transfer:
+    """Undo a transfer with its mirror image: every leg negated, on the same account and commune.
+
+    The money goes back exactly where it came from (an order whose card part failed returns each
+    euro to the pot that paid it). Replaying the same key returns the first reversal."""
+    legs = original.legs.select_related("account").order_by("pk")
+    return transfer(
+        [Movement(leg.account, -leg.amount, leg.commune_id) for leg in legs],
+        kind=TransferKind.REFUND,
+        reason=reason,
+        reference=original.reference,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        actor_role=actor_role,
+    )
+
+
 def adjust_pot(
     pot: LedgerAccount, amount: Decimal, *, reason: str, agent, idempotency_key: str
 ) -> Transfer:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,15 @@ def allocate(charges: dict, service_pot_balances: dict, general_pot_balance: Dec
         if due:
             uncovered[service_id] = due
     return Allocation(from_service, from_general, uncovered)
+
+
+def split_payment(total: Decimal, wallet_available: Decimal) -> tuple[Decimal, Decimal]:
+    """Split an order's total between the wallet (up to what it holds) and the card (the rest).
+
+    Amounts are Decimal euros in cents; a negative balance counts as an empty wallet."""
+    if total < 0:
+        raise ValueError("A total cannot be negative.")
+    if total != total.quantize(CENT) or wallet_available != wallet_available.quantize(CENT):
+        raise ValueError("Amounts are in cents.")
+    wallet_part = min(total, max(wallet_available, ZERO)).quantize(CENT)
+    return wallet_part, (total - wallet_part).quantize(CENT)

@@ -373,5 +373,7 @@ LOGGING = {
         "oscar.alerts": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # The Stripe SDK logs every API request at INFO.
+        "stripe": {"level": "WARNING"},
     },
 }

@@ -11,6 +11,17 @@ if not ALLOWED_HOSTS:
 
     raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS must be set in production.")
 
+# Real card payments: without these the platform would fall back to the offline test gateway,
+# whose "payments" credit wallets without charging any card.
+STRIPE_SECRET_KEY = env_required("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_required("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_required("STRIPE_WEBHOOK_SECRET")
+# Who hears about ledger integrity errors and server errors: "Name <e-mail>, Name <e-mail>".
+ADMINS = [
+    (address.split("<")[0].strip(), address.split("<")[-1].rstrip(">").strip())
+    for address in env_list("ADMINS")
+]
+
 # Behind one TLS-terminating proxy that sets X-Forwarded-Proto and X-Forwarded-For: DRF's
 # per-address throttles then read the client address the proxy saw, not one a client forged.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": int(env_str("NUM_PROXIES", "1"))}  # noqa: F405

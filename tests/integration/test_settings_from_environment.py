@@ -21,8 +21,10 @@ PRODUCTION_ENV = {
     "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
     "STRIPE_WEBHOOK_SECRET": "whsec_x",
     "EMAIL_HOST": "smtp.internal",
+    "ADMINS": "Exploitation <exploitation@portail-famille.fr>",
 }
 CONFIGURATION_KEYS = [
+    "ADMINS",
     "ENVIRONMENT_VARIABLES_UNDER_TEST",
     "DATABASE_URL",
     "CELERY_BROKER_URL",
@@ -89,7 +91,9 @@ def test_scale_out_settings_follow_the_environment():
     assert scaled["delivery"] == "django.core.mail.backends.smtp.EmailBackend"
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]
+)
 def test_production_refuses_to_start_without_its_secret_or_hosts(missing):
     environment = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
 

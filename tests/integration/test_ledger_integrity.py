@@ -1,0 +1,141 @@
+"""wallet.tasks.check_ledger_integrity: a clean ledger reports nothing; a leg or a cached balance
+written behind the ledger's back (raw SQL here) is found, logged at ERROR level and e-mailed to
+the administrators."""
+
+import logging
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from tests.factories import ParentFactory, PartnerFactory
+from tests.shop_data import make_service
+from wallet import integrity, ledger
+from wallet.models import AccountKind, LedgerAccount, Transfer
+from wallet.tasks import check_ledger_integrity
+
+pytestmark = pytest.mark.django_db
+
+CLEAN = {"unbalanced_transfers": 0, "balance_mismatches": 0}
+
+
+@pytest.fixture(autouse=True)
+def admins(settings):
+    settings.ADMINS = [("Exploitation", "exploitation@portail.example.org")]
+
+
+@pytest.fixture
+def canteen():
+    commune = PartnerFactory(name="Saint-Marcel-en-Dombes")
+    service, _ = make_service(commune, "Cantine de Saint-Marcel", {"Repas": "3.50"})
+    return service, commune
+
+
+@pytest.fixture
+def parent(canteen):
+    """A parent with some history: a top-up, a payment, a refund, an agent's adjustment."""
+    service, commune = canteen
+    parent = ParentFactory()
+    ledger.credit_top_up(parent, Decimal("25.00"), reference="t", idempotency_key="top-up")
+    ledger.pay_from_wallet(
+        parent,
+        [ledger.Charge(service.pk, commune.pk, Decimal("7.00"))],
+        reference="ORDER-1",
+        idempotency_key="order-1",
+    )
+    ledger.refund_to_service_pot(
+        parent,
+        service_id=service.pk,
+        commune_id=commune.pk,
+        amount=Decimal("3.50"),
+        reason="Annulation",
+        reference="booking-1",
+        idempotency_key="refund-1",
+    )
+    pot = ledger.service_pot(parent, service.pk, commune.pk)
+    ledger.adjust_pot(pot, Decimal("-1.00"), reason="Correction", agent=None, idempotency_key="a")
+    return parent
+
+
+def test_a_clean_ledger_reports_nothing_and_emails_no_one(
+    parent, caplog, django_capture_on_commit_callbacks
+):
+    with caplog.at_level(logging.ERROR, logger="wallet.tasks"):
+        with django_capture_on_commit_callbacks(execute=True):
+            counts = check_ledger_integrity.delay().get()
+
+    assert counts == CLEAN
+    assert integrity.check_ledger().ok
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert mail.outbox == []
+
+
+def test_the_check_costs_two_queries_whatever_the_size_of_the_ledger(
+    parent, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        integrity.check_ledger()
+
+
+def test_a_leg_written_behind_the_ledgers_back_is_found_logged_and_emailed_to_the_admins(
+    parent, caplog, django_capture_on_commit_callbacks
+):
+    record = Transfer.objects.get(idempotency_key="top-up")
+    pot = LedgerAccount.objects.get(owner=parent, kind=AccountKind.GENERAL_POT)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO wallet_leg (transfer_id, account_id, amount) VALUES (%s, %s, %s)",
+            [record.pk, pot.pk, Decimal("10.00")],
+        )
+
+    with caplog.at_level(logging.ERROR, logger="wallet.tasks"):
+        with django_capture_on_commit_callbacks(execute=True):
+            counts = check_ledger_integrity()
+
+    # The transfer no longer sums to zero, and the pot's cached balance misses the 10 €.
+    assert counts == {"unbalanced_transfers": 1, "balance_mismatches": 1}
+    report = integrity.check_ledger()
+    assert [(p.transfer_id, p.total, p.legs) for p in report.unbalanced_transfers] == [
+        (record.pk, Decimal("10.00"), 3)
+    ]
+    assert [(p.account_id, p.cached, p.computed) for p in report.balance_mismatches] == [
+        (pot.pk, Decimal("18.00"), Decimal("28.00"))
+    ]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert f"transfer {record.pk}: 3 leg(s) summing to 10.00" in errors[0].getMessage()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["exploitation@portail.example.org"]
+    assert "grand livre" in message.subject
+    assert f"account {pot.pk}" in message.body
+    assert "cached balance 18.00, sum of its legs 28.00" in message.body
+
+
+def test_a_cached_balance_changed_behind_the_ledgers_back_is_found(parent):
+    pot = LedgerAccount.objects.get(owner=parent, kind=AccountKind.GENERAL_POT)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE wallet_ledgeraccount SET balance = balance + 100 WHERE id = %s", [pot.pk]
+        )
+
+    report = integrity.check_ledger()
+
+    assert report.counts == {"unbalanced_transfers": 0, "balance_mismatches": 1}
+    assert report.balance_mismatches[0].account_id == pot.pk
+
+
+def test_a_transfer_left_with_a_single_leg_is_found(parent):
+    record = Transfer.objects.get(idempotency_key="refund-1")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM wallet_leg WHERE transfer_id = %s", [record.pk])
+        cursor.execute(
+            "INSERT INTO wallet_leg (transfer_id, account_id, amount) "
+            "SELECT %s, id, 0.01 FROM wallet_ledgeraccount WHERE owner_id = %s LIMIT 1",
+            [record.pk, parent.pk],
+        )
+
+    report = integrity.check_ledger()
+
+    assert record.pk in [problem.transfer_id for problem in report.unbalanced_transfers]

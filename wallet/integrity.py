@@ -1,0 +1,101 @@
+"""The ledger's invariants, checked against what is written: every transfer has at least two
+legs summing to zero, and every account's cached balance equals the sum of its legs.
+
+Two aggregate queries whatever the size of the ledger; wallet.tasks runs them on a schedule and
+raises the alarm."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+
+from .models import LedgerAccount, Transfer
+from .rules import ZERO
+
+_MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class UnbalancedTransfer:
+    transfer_id: int
+    total: Decimal
+    legs: int
+
+
+@dataclass(frozen=True)
+class BalanceMismatch:
+    account_id: int
+    kind: str
+    owner_id: int | None
+    cached: Decimal
+    computed: Decimal
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    unbalanced_transfers: list[UnbalancedTransfer] = field(default_factory=list)
+    balance_mismatches: list[BalanceMismatch] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unbalanced_transfers and not self.balance_mismatches
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "unbalanced_transfers": len(self.unbalanced_transfers),
+            "balance_mismatches": len(self.balance_mismatches),
+        }
+
+    def describe(self) -> str:
+        """A plain-text account of every problem, for the log and the administrators' e-mail."""
+        if self.ok:
+            return "Ledger integrity: no problem found."
+        lines = [
+            f"Ledger integrity: {len(self.unbalanced_transfers)} unbalanced transfer(s), "
+            f"{len(self.balance_mismatches)} account(s) whose cached balance is wrong."
+        ]
+        for problem in self.unbalanced_transfers:
+            lines.append(
+                f"- transfer {problem.transfer_id}: {problem.legs} leg(s) summing to "
+                f"{problem.total} instead of 0"
+            )
+        for problem in self.balance_mismatches:
+            lines.append(
+                f"- account {problem.account_id} ({problem.kind}, owner {problem.owner_id}): "
+                f"cached balance {problem.cached}, sum of its legs {problem.computed}"
+            )
+        return "\n".join(lines)
+
+
+def check_ledger() -> IntegrityReport:
+    """Read the ledger and report what breaks its invariants; changes nothing."""
+    return IntegrityReport(
+        unbalanced_transfers=_unbalanced_transfers(), balance_mismatches=_balance_mismatches()
+    )
+
+
+def _unbalanced_transfers() -> list[UnbalancedTransfer]:
+    transfers = (
+        Transfer.objects.annotate(
+            total=Coalesce(Sum("legs__amount"), Value(ZERO), output_field=_MONEY),
+            leg_count=Count("legs"),
+        )
+        .filter(~Q(total=0) | Q(leg_count__lt=2))
+        .order_by("pk")
+        .values_list("pk", "total", "leg_count")
+    )
+    return [UnbalancedTransfer(pk, total, legs) for pk, total, legs in transfers]
+
+
+def _balance_mismatches() -> list[BalanceMismatch]:
+    accounts = (
+        LedgerAccount.objects.annotate(
+            computed=Coalesce(Sum("legs__amount"), Value(ZERO), output_field=_MONEY)
+        )
+        .exclude(balance=F("computed"))
+        .order_by("pk")
+        .values_list("pk", "kind", "owner_id", "balance", "computed")
+    )
+    return [BalanceMismatch(*row) for row in accounts]

@@ -1,0 +1,113 @@
+"""The wallet's Celery tasks: each takes ids or nothing, is idempotent, and calls the wallet's
+own modules."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import mail_admins
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from . import gateways, integrity, payments
+from .gateways.base import PaymentStatus
+from .models import CardPayment, CardPaymentPurpose, CardPaymentStatus
+from .signals import card_payment_settled
+
+logger = logging.getLogger(__name__)
+
+
+# --- Ledger integrity ------------------------------------------------------------------------
+
+
+@shared_task
+def check_ledger_integrity() -> dict[str, int]:
+    """Scheduled (CELERY_BEAT_SCHEDULE): check the ledger's invariants and, when one is broken,
+    log it at ERROR level and e-mail the administrators. Returns the number of each problem."""
+    report = integrity.check_ledger()
+    if not report.ok:
+        details = report.describe()
+        logger.error(details, extra={"ledger_integrity": report.counts})
+        mail_admins("Porte-monnaie : incohérence dans le grand livre", details)
+    return report.counts
+
+
+# --- Gateway events (webhooks) ---------------------------------------------------------------
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def process_gateway_event(self, record_id: int) -> None:
+    """Settle what one recorded webhook event reports (queued by the webhook view after commit).
+    Idempotent: an event already processed is left alone, however many times it is queued."""
+    payments.apply_gateway_event(record_id)
+
+
+# --- Card payments of orders (the checkout, shop/payment/) -----------------------------------
+
+
+@shared_task
+def expire_card_payments() -> int:
+    """Scheduled (CELERY_BEAT_SCHEDULE): cancel the card payments of orders still unpaid after
+    CARD_PAYMENT_TIMEOUT_MINUTES, at the gateway first. `card_payment_settled` then cancels each
+    order and returns its wallet part to the pots. Returns how many were cancelled."""
+    cutoff = timezone.now() - timedelta(minutes=settings.CARD_PAYMENT_TIMEOUT_MINUTES)
+    stale = CardPayment.objects.filter(
+        purpose=CardPaymentPurpose.ORDER,
+        status=CardPaymentStatus.PENDING,
+        created_at__lt=cutoff,
+    ).order_by("pk")
+    return sum(1 for payment_id in list(stale.values_list("pk", flat=True)) if _expire(payment_id))
+
+
+@shared_task
+def cancel_card_payment_at_gateway(payment_id: int) -> None:
+    """Close at the gateway the payment of an order that a declined card cancelled, so that no
+    other card can pay it (queued by shop/payment after the commit)."""
+    payment = CardPayment.objects.get(pk=payment_id)
+    if payment.status != CardPaymentStatus.FAILED or not payment.gateway_reference:
+        return
+    reported = _cancel_at_gateway(payment)
+    if reported is not None:
+        payments.settle_card_payment(reported)
+
+
+def _expire(payment_id: int) -> bool:
+    payment = CardPayment.objects.get(pk=payment_id)
+    if payment.gateway_reference:
+        # Outside any transaction: the gateway may be slow, and nothing is locked meanwhile.
+        reported = _cancel_at_gateway(payment)
+        if reported is None:
+            return False
+        if reported.status != PaymentStatus.CANCELED:
+            # Paid (or still paying) at the last minute: the gateway's word settles it.
+            payments.settle_card_payment(reported)
+            return False
+    with transaction.atomic():
+        payment = CardPayment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != CardPaymentStatus.PENDING:
+            return False
+        payment.status = CardPaymentStatus.CANCELED
+        payment.settled_at = timezone.now()
+        payment.save(update_fields=["status", "settled_at", "updated_at"])
+        card_payment_settled.send(sender=CardPayment, payment=payment)
+    return True
+
+
+def _cancel_at_gateway(payment: CardPayment):
+    """What the gateway says of the payment once asked to cancel it; None when it cannot say
+    (unreachable, or another gateway than the configured one): the next run asks again."""
+    gateway = gateways.gateway_for()
+    if gateway.code != payment.gateway:
+        logger.warning("Card payment %s belongs to gateway %s", payment.pk, payment.gateway)
+        return None
+    try:
+        return gateway.cancel_payment(payment.gateway_reference)
+    except Exception:
+        # A payment that succeeded meanwhile cannot be cancelled: ask where it stands.
+        logger.info("Card payment %s not cancelled at %s", payment.pk, gateway.code, exc_info=True)
+    try:
+        return gateway.retrieve_payment(payment.gateway_reference)
+    except Exception:
+        logger.exception("Card gateway %s unreachable for payment %s", gateway.code, payment.pk)
+        return None
