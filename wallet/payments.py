@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from . import ledger
 from .exceptions import WalletError
 from .gateways import GatewayEvent, GatewayPayment, PaymentGateway, gateway_for
+from .gateways.base import GatewayError
 from .gateways.offline import OfflineGateway
 from .gateways.stripe import StripeGateway, event_from_payload
 from .models import CardPayment, CardPaymentPurpose, CardPaymentStatus, GatewayEventRecord
@@ -102,8 +103,7 @@ def start_top_up(owner, amount) -> TopUp:
             description=_("Rechargement du porte-monnaie"),
             idempotency_key=payment.idempotency_key,
         )
-    except Exception as error:
-        # The protocol names no error type: the SDK's own errors, or the network's, land here.
+    except GatewayError as error:
         logger.exception("Card gateway %s refused top-up %s", gateway.code, payment.pk)
         now = timezone.now()
         CardPayment.objects.filter(pk=payment.pk, status=PENDING).update(
@@ -122,7 +122,7 @@ def start_top_up(owner, amount) -> TopUp:
         gateway_label=str(gateway.label),
         is_test=gateway.is_test,
         client_secret=reported.client_secret,
-        publishable_key=getattr(gateway, "publishable_key", None),
+        publishable_key=gateway.publishable_key,
     )
 
 
@@ -227,7 +227,7 @@ def confirm_card_payment(owner, payment_id: int) -> CardPayment:
         return payment
     try:
         reported = gateway.retrieve_payment(payment.gateway_reference)
-    except Exception as error:
+    except GatewayError as error:
         logger.exception("Card gateway %s: cannot read payment %s", gateway.code, payment.pk)
         raise GatewayUnavailableError(
             _(

@@ -18,7 +18,7 @@ class GatewayPayment:
 
     gateway: str
     reference: str  # the gateway's id (a PaymentIntent id for Stripe)
-    amount: Decimal
+    amount: Decimal | None  # None: the gateway keeps no amount (the offline test gateway)
     currency: str
     status: str
     client_secret: str | None = None  # what a browser needs to confirm the card payment
@@ -39,10 +39,15 @@ class InvalidWebhookSignature(Exception):
     pass
 
 
+class GatewayError(Exception):
+    """The gateway could not be reached or refused the call (network, credentials, API error)."""
+
+
 class PaymentGateway(Protocol):
     code: str
     label: str
     is_test: bool  # shown to the user: a test payment moves no real money
+    publishable_key: str | None  # what a browser needs to talk to the gateway, if anything
 
     def create_payment(
         self, *, amount: Decimal, reference: str, description: str, idempotency_key: str

@@ -5,12 +5,19 @@ gateway-neutral `GatewayPayment` / `GatewayEvent`; what to do with them is walle
 
 import json
 from collections.abc import Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 
 import stripe
 from django.utils.translation import gettext_lazy as _
 
-from .base import GatewayEvent, GatewayPayment, InvalidWebhookSignature, PaymentStatus
+from .base import (
+    GatewayError,
+    GatewayEvent,
+    GatewayPayment,
+    InvalidWebhookSignature,
+    PaymentStatus,
+)
 
 # The SDK otherwise writes a telemetry id under the server user's home directory and reports the
 # platform to Stripe on each request: neither is wanted on a web node.
@@ -66,6 +73,15 @@ def event_from_payload(data: Mapping) -> GatewayEvent:
     )
 
 
+@contextmanager
+def _as_gateway_error():
+    """The SDK's errors (network, credentials, API) become the protocol's GatewayError."""
+    try:
+        yield
+    except stripe.StripeError as error:
+        raise GatewayError(str(error)) from error
+
+
 class StripeGateway:
     code = "stripe"
     label = _("Carte bancaire")
@@ -96,25 +112,28 @@ class StripeGateway:
         cents = amount * CENTS
         if cents != cents.to_integral_value():
             raise ValueError("Stripe takes amounts in whole cents.")
-        intent = self._client.v1.payment_intents.create(
-            {
-                "amount": int(cents),
-                "currency": "eur",
-                "automatic_payment_methods": {"enabled": True},
-                "description": description,
-                "metadata": {"reference": reference},
-            },
-            # The same key twice (a retried request) gives back the same PaymentIntent.
-            {"idempotency_key": idempotency_key},
-        )
+        with _as_gateway_error():
+            intent = self._client.v1.payment_intents.create(
+                {
+                    "amount": int(cents),
+                    "currency": "eur",
+                    "automatic_payment_methods": {"enabled": True},
+                    "description": description,
+                    "metadata": {"reference": reference},
+                },
+                # The same key twice (a retried request) gives back the same PaymentIntent.
+                {"idempotency_key": idempotency_key},
+            )
         return payment_from_intent(intent.to_dict())
 
     def retrieve_payment(self, gateway_reference: str) -> GatewayPayment:
-        intent = self._client.v1.payment_intents.retrieve(gateway_reference)
+        with _as_gateway_error():
+            intent = self._client.v1.payment_intents.retrieve(gateway_reference)
         return payment_from_intent(intent.to_dict())
 
     def cancel_payment(self, gateway_reference: str) -> GatewayPayment:
-        intent = self._client.v1.payment_intents.cancel(gateway_reference)
+        with _as_gateway_error():
+            intent = self._client.v1.payment_intents.cancel(gateway_reference)
         return payment_from_intent(intent.to_dict())
 
     def parse_webhook(self, payload: bytes, signature_header: str) -> GatewayEvent:
