@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import Beneficiary
+from .models import (
+    Beneficiary,
+    Closure,
+    OpeningPeriod,
+    SchoolHoliday,
+    ServiceCalendar,
+    TariffGrid,
+    TariffRow,
+)
 
 
 @admin.register(Beneficiary)
@@ -9,3 +17,58 @@ class BeneficiaryAdmin(admin.ModelAdmin):
     search_fields = ("last_name", "first_name", "account__email")
     list_select_related = ("account",)
     raw_id_fields = ("account",)
+
+
+class OpeningPeriodInline(admin.TabularInline):
+    model = OpeningPeriod
+    extra = 0
+
+
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    extra = 0
+    fields = ("date", "reason", "created_by", "created_at")
+    readonly_fields = ("created_by", "created_at")
+
+
+@admin.register(ServiceCalendar)
+class ServiceCalendarAdmin(admin.ModelAdmin):
+    list_display = ("service", "school_zone", "closed_during_school_holidays", "daily_capacity")
+    list_filter = ("school_zone", "closed_during_school_holidays")
+    search_fields = ("service__title",)
+    list_select_related = ("service",)
+    raw_id_fields = ("service",)
+    inlines = (OpeningPeriodInline, ClosureInline)
+
+    def save_formset(self, request, form, formset, change):
+        # Who closed a day is recorded: parents whose meals it cancels may ask.
+        for instance in formset.save(commit=False):
+            if isinstance(instance, Closure) and instance.created_by_id is None:
+                instance.created_by = request.user
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
+        formset.save_m2m()
+
+
+@admin.register(SchoolHoliday)
+class SchoolHolidayAdmin(admin.ModelAdmin):
+    list_display = ("name", "zone", "start", "end")
+    list_filter = ("zone", "name")
+    date_hierarchy = "start"
+    ordering = ("start", "zone")
+
+
+class TariffRowInline(admin.TabularInline):
+    model = TariffRow
+    extra = 0
+
+
+@admin.register(TariffGrid)
+class TariffGridAdmin(admin.ModelAdmin):
+    list_display = ("service", "mode", "effort_rate", "floor", "ceiling")
+    list_filter = ("mode",)
+    search_fields = ("service__title",)
+    list_select_related = ("service",)
+    raw_id_fields = ("service",)
+    inlines = (TariffRowInline,)

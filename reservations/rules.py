@@ -1,9 +1,18 @@
-"""Pure rules of the reservations domain: no ORM, inputs passed in."""
+"""Pure rules of the reservations domain: no ORM, inputs passed in.
 
+Family quotient, deadlines (the clock is passed in; Europe/Paris wall time), which days a
+service is open, and the price of a meal with its explanation."""
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import ClassVar, Protocol
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 CENT = Decimal("0.01")
 QUARTER_SHARE = Decimal("0.25")
@@ -37,3 +46,463 @@ def family_quotient(reference_tax_income, tax_shares) -> Decimal:
             code="invalid_shares",
         )
     return (income / 12 / shares).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- Deadlines -------------------------------------------------------------------------------
+# A meal's date is a local calendar date; its deadlines are instants, computed on the Paris wall
+# clock. Datetimes are always built from a date and a wall time with zoneinfo, never by adding a
+# timedelta to an aware datetime, so that 10:00 stays 10:00 across a change of daylight saving.
+
+PARIS = ZoneInfo("Europe/Paris")
+
+DAYS_BEFORE = "days_before"
+WEEKDAY_OF_PREVIOUS_WEEK = "weekday_of_previous_week"
+DAY_OF_PREVIOUS_MONTH = "day_of_previous_month"
+
+
+@dataclass(frozen=True)
+class DaysBefore:
+    """Rule "J-N à HH:MM": N days before the meal, counting calendar days or working days (a working
+    day is neither a Saturday, a Sunday nor a public holiday)."""
+
+    days: int
+    at: time
+    working_days: bool = False
+    kind: ClassVar[str] = DAYS_BEFORE
+
+
+@dataclass(frozen=True)
+class WeekdayOfPreviousWeek:
+    """Rule "le mardi de la semaine précédente à 23:59": weekday W (ISO, 1 = Monday) of the week
+    (Monday to Sunday) before the meal's week."""
+
+    weekday: int
+    at: time
+    kind: ClassVar[str] = WEEKDAY_OF_PREVIOUS_WEEK
+
+
+@dataclass(frozen=True)
+class DayOfPreviousMonth:
+    """Rule "le 20 du mois précédent à HH:MM": day D of the month before the meal's month, or the
+    last day of that month when it has no day D."""
+
+    day: int
+    at: time
+    kind: ClassVar[str] = DAY_OF_PREVIOUS_MONTH
+
+
+DeadlineRule = DaysBefore | WeekdayOfPreviousWeek | DayOfPreviousMonth
+
+
+def deadline_rule(kind: str, params: Mapping) -> DeadlineRule:
+    """Build a rule from its stored form (a kind and a JSON object), e.g. ("days_before",
+    {"days": 2, "at": "10:00", "working_days": true}); a malformed one is a ValidationError."""
+    try:
+        at = _wall_time(params["at"])
+        if kind == DAYS_BEFORE:
+            days = _integer(params["days"], 0, 366)
+            working_days = params.get("working_days", False)
+            if not isinstance(working_days, bool):
+                raise ValueError(working_days)
+            return DaysBefore(days=days, at=at, working_days=working_days)
+        if kind == WEEKDAY_OF_PREVIOUS_WEEK:
+            return WeekdayOfPreviousWeek(weekday=_integer(params["weekday"], 1, 7), at=at)
+        if kind == DAY_OF_PREVIOUS_MONTH:
+            return DayOfPreviousMonth(day=_integer(params["day"], 1, 31), at=at)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValidationError(
+            _("Règle de date limite incomplète ou invalide : %(params)s") % {"params": params},
+            code="invalid_deadline_rule",
+        ) from error
+    raise ValidationError(
+        _("Type de règle de date limite inconnu : %(kind)s") % {"kind": kind},
+        code="invalid_deadline_rule",
+    )
+
+
+def deadline_rule_params(rule: DeadlineRule) -> dict:
+    """The stored form of a rule (the inverse of `deadline_rule`), without its kind."""
+    params = {"at": rule.at.strftime("%H:%M")}
+    if isinstance(rule, DaysBefore):
+        params |= {"days": rule.days, "working_days": rule.working_days}
+    elif isinstance(rule, WeekdayOfPreviousWeek):
+        params["weekday"] = rule.weekday
+    else:
+        params["day"] = rule.day
+    return params
+
+
+def _wall_time(value) -> time:
+    at = value if isinstance(value, time) else time.fromisoformat(value)
+    if at.tzinfo is not None:  # a wall time is read on the Paris clock, never with an offset
+        raise ValueError(value)
+    return at
+
+
+def _integer(value, lowest: int, highest: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+        raise ValueError(value)
+    return value
+
+
+def deadline_for(
+    rule: DeadlineRule, meal_date: date, public_holidays: Collection[date]
+) -> datetime:
+    """The instant (aware, Europe/Paris) until which the meal of `meal_date` may be booked or
+    cancelled under `rule`. `public_holidays` must cover the dates a working-day count visits.
+
+    Compare or subtract it in UTC: Python does wall-clock arithmetic between two datetimes that
+    share a tzinfo."""
+    if isinstance(rule, DaysBefore):
+        day = _days_before(meal_date, rule.days, rule.working_days, public_holidays)
+    elif isinstance(rule, WeekdayOfPreviousWeek):
+        monday_of_previous_week = meal_date - timedelta(days=meal_date.isoweekday() - 1 + 7)
+        day = monday_of_previous_week + timedelta(days=rule.weekday - 1)
+    elif isinstance(rule, DayOfPreviousMonth):
+        last_of_previous_month = meal_date.replace(day=1) - timedelta(days=1)
+        day = last_of_previous_month.replace(day=min(rule.day, last_of_previous_month.day))
+    else:
+        raise TypeError(f"Unknown deadline rule: {rule!r}")
+    return paris_datetime(day, rule.at)
+
+
+def is_before_deadline(
+    rule: DeadlineRule, meal_date: date, now: datetime, public_holidays: Collection[date]
+) -> bool:
+    """Whether `now` (aware) is strictly before the deadline: at the deadline itself it is late."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    # Compared in UTC: Python compares two datetimes of the same tzinfo by wall time, fold
+    # ignored, which would take 02:15 of the autumn's second pass for 02:15 of the first.
+    return now.astimezone(UTC) < deadline_for(rule, meal_date, public_holidays).astimezone(UTC)
+
+
+def is_working_day(day: date, public_holidays: Collection[date]) -> bool:
+    return day.isoweekday() < 6 and day not in public_holidays
+
+
+def _days_before(
+    meal_date: date, days: int, working_days: bool, public_holidays: Collection[date]
+) -> date:
+    if not working_days:
+        return meal_date - timedelta(days=days)
+    day = meal_date
+    for _step in range(days):
+        day -= timedelta(days=1)
+        while not is_working_day(day, public_holidays):
+            day -= timedelta(days=1)
+    return day
+
+
+def paris_datetime(day: date, at: time) -> datetime:
+    """The first instant at which the Paris wall clock reads `day` `at` or later.
+
+    On the autumn change (02:00–03:00 happens twice) that is the first pass, in summer time; on
+    the spring change (02:00–03:00 never happens) it is 03:00 summer time, when the clock jumps."""
+    naive = datetime.combine(day, at)
+    for minutes in range(0, 24 * 60):
+        wall = naive + timedelta(minutes=minutes)  # naive: plain wall-clock arithmetic
+        moment = wall.replace(tzinfo=PARIS, fold=0)
+        if moment.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None) == wall:
+            return moment
+    raise ValueError(f"No such wall time in Europe/Paris: {naive}")  # pragma: no cover
+
+
+def format_deadline(moment: datetime) -> str:
+    """A deadline as parents read it: "le 12/01 à 10:00", on the Paris wall clock."""
+    local = moment.astimezone(PARIS)
+    return _("le %(date)s à %(time)s") % {
+        "date": local.strftime("%d/%m"),
+        "time": local.strftime("%H:%M"),
+    }
+
+
+# --- Calendars -------------------------------------------------------------------------------
+
+NOT_A_WORKING_DAY = _lazy("Jour non travaillé")
+PUBLIC_HOLIDAY = _lazy("Férié")
+SCHOOL_HOLIDAYS = _lazy("Vacances scolaires")
+OUTSIDE_OPENING_PERIODS = _lazy("Hors période d'ouverture")
+EXCEPTIONAL_CLOSURE = _lazy("Fermeture exceptionnelle : %(reason)s")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dates from `start` to `end`, both included (an opening period, school holidays)."""
+
+    start: date
+    end: date
+    label: str = ""
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    """What decides whether a service is open on a day: its open weekdays (ISO, 1 = Monday),
+    its opening periods, and whether it closes during the school holidays of its zone."""
+
+    open_weekdays: frozenset[int]
+    opening_periods: tuple[Period, ...]
+    closed_during_school_holidays: bool = True
+
+
+@dataclass(frozen=True)
+class DayState:
+    open: bool
+    reason: str = ""  # why a closed day is closed, in French; empty when open
+
+
+def day_state(
+    config: CalendarConfig,
+    day: date,
+    public_holidays: Collection[date],
+    school_holidays: Iterable[Period],
+    closures: Mapping[date, str],
+) -> DayState:
+    """Open, or closed with the reason shown to the parent. When several reasons apply, the
+    first of: day not worked, exceptional closure, public holiday, school holidays, outside the
+    opening periods. `school_holidays` are those of the service's zone; `closures` maps a date
+    to the agent's reason (strike, school trip)."""
+    if day.isoweekday() not in config.open_weekdays:
+        return DayState(False, str(NOT_A_WORKING_DAY))
+    if day in closures:
+        return DayState(False, str(EXCEPTIONAL_CLOSURE) % {"reason": closures[day]})
+    if day in public_holidays:
+        return DayState(False, str(PUBLIC_HOLIDAY))
+    if config.closed_during_school_holidays and any(day in h for h in school_holidays):
+        return DayState(False, str(SCHOOL_HOLIDAYS))
+    if not any(day in period for period in config.opening_periods):
+        return DayState(False, str(OUTSIDE_OPENING_PERIODS))
+    return DayState(True)
+
+
+def open_days(
+    config: CalendarConfig,
+    start: date,
+    end: date,
+    public_holidays: Collection[date],
+    school_holidays: Iterable[Period],
+    closures: Mapping[date, str],
+) -> list[date]:
+    """The bookable dates from `start` to `end` (both included), in order."""
+    school_holidays = tuple(school_holidays)
+    days = (start + timedelta(days=offset) for offset in range((end - start).days + 1))
+    return [
+        day
+        for day in days
+        if day_state(config, day, public_holidays, school_holidays, closures).open
+    ]
+
+
+# --- Tariffs ---------------------------------------------------------------------------------
+
+CHILD = "child"
+ADULT = "adult"
+RESIDENT = "resident"
+NON_RESIDENT = "non_resident"
+ANY_RESIDENCE = "any"
+GRID = "grid"
+EFFORT_RATE = "effort_rate"
+MAX_SIBLING_RANK = 3
+HUNDRED = Decimal("100")
+
+
+class NoTariffError(ValueError):
+    """The grid has no price for this beneficiary: the agent must complete it."""
+
+
+@dataclass(frozen=True)
+class TariffLine:
+    """One price of a grid. The family-quotient bracket runs from `family_quotient_min`
+    included to `family_quotient_max` excluded; None leaves that end open. `sibling_rank` 3
+    means "3rd child and more"."""
+
+    category: str
+    residence: str
+    family_quotient_min: Decimal | None
+    family_quotient_max: Decimal | None
+    sibling_rank: int
+    unit_price: Decimal
+
+    def covers(self, quotient: Decimal) -> bool:
+        low, high = self.family_quotient_min, self.family_quotient_max
+        return (low is None or quotient >= low) and (high is None or quotient < high)
+
+
+@dataclass(frozen=True)
+class TariffConfig:
+    """A service's tariff: a grid of lines, or an effort rate (a percentage of the family
+    quotient) bounded by a floor and a ceiling."""
+
+    mode: str = GRID
+    lines: tuple[TariffLine, ...] = ()
+    effort_rate: Decimal | None = None  # in percent: 0.5 means 0.5 % of the quotient
+    floor: Decimal | None = None
+    ceiling: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PriceExplanation:
+    """A unit price and why ("pourquoi ce prix"): the bracket, the sibling rank and the
+    residence that chose it, and one sentence in French for the parent."""
+
+    unit_price: Decimal
+    bracket_label: str
+    rank: int
+    residence: str
+    explanation_fr: str
+
+
+def price_for(
+    grid: TariffConfig,
+    *,
+    category: str,
+    resident: bool,
+    family_quotient: Decimal | None,
+    sibling_rank: int,
+) -> PriceExplanation:
+    """The unit price of one meal for a beneficiary. With no family quotient on file, the top
+    bracket applies (in effort-rate mode: the ceiling)."""
+    residence = RESIDENT if resident else NON_RESIDENT
+    rank = min(max(sibling_rank, 1), MAX_SIBLING_RANK)
+    if grid.mode == EFFORT_RATE:
+        return _effort_rate_price(grid, residence, family_quotient, rank)
+    return _grid_price(grid, category, residence, family_quotient, rank)
+
+
+def _grid_price(grid, category, residence, quotient, rank) -> PriceExplanation:
+    # A line for the exact residence beats a line for any residence; a rank the grid does not
+    # list takes the highest rank it lists below it (a grid without ranks prices all alike).
+    candidates = [
+        line
+        for line in grid.lines
+        if line.category == category
+        and line.residence in (residence, ANY_RESIDENCE)
+        and line.sibling_rank <= rank
+    ]
+    if any(line.residence == residence for line in candidates):
+        candidates = [line for line in candidates if line.residence == residence]
+    if candidates:
+        applied_rank = max(line.sibling_rank for line in candidates)
+        candidates = [line for line in candidates if line.sibling_rank == applied_rank]
+    if quotient is None:
+        line = max(candidates, key=_bracket_floor, default=None)
+    else:
+        line = next((line for line in candidates if line.covers(quotient)), None)
+    if line is None:
+        raise NoTariffError(
+            _("Aucun tarif ne correspond à ce bénéficiaire : la grille tarifaire est incomplète.")
+        )
+    label = _bracket_label(line.family_quotient_min, line.family_quotient_max)
+    if quotient is None:
+        label = _("QF non communiqué, tranche la plus haute (%(bracket)s)") % {"bracket": label}
+    price = line.unit_price.quantize(CENT, rounding=ROUND_HALF_UP)
+    explanation = _("Tarif %(category)s, %(residence)s, %(bracket)s, %(rank)s : %(price)s.") % {
+        "category": _category_label(category),
+        "residence": _residence_label(residence),
+        "bracket": label,
+        "rank": _rank_label(rank),
+        "price": euros(price),
+    }
+    return PriceExplanation(price, label, rank, residence, explanation)
+
+
+def _effort_rate_price(grid, residence, quotient, rank) -> PriceExplanation:
+    if grid.effort_rate is None:
+        raise NoTariffError(_("Le taux d'effort de ce service n'est pas renseigné."))
+    if quotient is None:
+        if grid.ceiling is None:
+            raise NoTariffError(
+                _("Sans quotient familial, ce tarif au taux d'effort demande un plafond.")
+            )
+        price = grid.ceiling.quantize(CENT, rounding=ROUND_HALF_UP)
+        label = _("QF non communiqué, plafond")
+        explanation = _("Taux d'effort, QF non communiqué : plafond de %(price)s.") % {
+            "price": euros(price)
+        }
+        return PriceExplanation(price, label, rank, residence, explanation)
+    computed = quotient * grid.effort_rate / HUNDRED
+    bounded = computed
+    if grid.floor is not None and bounded < grid.floor:
+        bounded = grid.floor
+    if grid.ceiling is not None and bounded > grid.ceiling:
+        bounded = grid.ceiling
+    price = bounded.quantize(CENT, rounding=ROUND_HALF_UP)
+    label = _("taux d'effort de %(rate)s %%") % {"rate": _french_number(grid.effort_rate)}
+    explanation = _("Taux d'effort de %(rate)s %% × QF %(quotient)s") % {
+        "rate": _french_number(grid.effort_rate),
+        "quotient": euros(quotient),
+    }
+    if bounded == grid.floor and computed < bounded:
+        explanation += _(", relevé au plancher")
+    elif bounded == grid.ceiling and computed > bounded:
+        explanation += _(", limité au plafond")
+    explanation += _(" : %(price)s.") % {"price": euros(price)}
+    return PriceExplanation(price, label, rank, residence, explanation)
+
+
+def _bracket_floor(line: TariffLine) -> Decimal:
+    low = line.family_quotient_min
+    return Decimal("-Infinity") if low is None else low
+
+
+def _bracket_label(low: Decimal | None, high: Decimal | None) -> str:
+    if low is None and high is None:
+        return _("tous quotients familiaux")
+    if low is None:
+        return _("QF inférieur à %(high)s") % {"high": _quotient(high)}
+    if high is None:
+        return _("QF à partir de %(low)s") % {"low": _quotient(low)}
+    return _("QF de %(low)s à moins de %(high)s") % {"low": _quotient(low), "high": _quotient(high)}
+
+
+def _category_label(category: str) -> str:
+    return {CHILD: _("enfant"), ADULT: _("adulte")}.get(category, category)
+
+
+def _residence_label(residence: str) -> str:
+    return {RESIDENT: _("résident"), NON_RESIDENT: _("hors commune")}.get(residence, residence)
+
+
+def _rank_label(rank: int) -> str:
+    if rank == 1:
+        return _("1er enfant")
+    if rank >= MAX_SIBLING_RANK:
+        return _("3e enfant et suivants")
+    return _("%(rank)se enfant") % {"rank": rank}
+
+
+def _french_number(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",")
+
+
+def euros(amount: Decimal) -> str:
+    """An amount as French parents read it: "3,20 €"."""
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP)} €".replace(".", ",")
+
+
+def _quotient(amount: Decimal) -> str:
+    # Bracket bounds are round figures: "500 €" reads better than "500,00 €".
+    if amount == amount.to_integral_value():
+        return f"{int(amount)} €"
+    return euros(amount)
+
+
+class Sibling(Protocol):
+    id: int
+    birth_date: date
+
+
+def sibling_ranks(beneficiaries_booked_that_day: Iterable[Sibling]) -> dict[int, int]:
+    """The sibling rank of each beneficiary, by id, for one service on one day.
+
+    Rule: among the account's beneficiaries booked for that service on that day (the one being
+    priced included), the oldest is rank 1, the next rank 2, every further one rank 3 ("3e
+    enfant et suivants"); twins are ordered by id. Pass the children only: an adult eating at
+    the canteen is nobody's sibling. A rank is computed when the meal is booked and frozen with
+    its price: cancelling the eldest later does not re-price the others."""
+    ordered = sorted(beneficiaries_booked_that_day, key=lambda b: (b.birth_date, b.id))
+    return {b.id: min(position, MAX_SIBLING_RANK) for position, b in enumerate(ordered, start=1)}

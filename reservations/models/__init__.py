@@ -7,6 +7,20 @@ from .access import (
     ServiceAccess,
 )
 from .beneficiaries import Beneficiary, Relation, SchoolClass
+from .calendars import (
+    Closure,
+    DeadlineKind,
+    OpeningPeriod,
+    Residence,
+    SchoolHoliday,
+    SchoolZone,
+    ServiceCalendar,
+    SiblingRank,
+    TariffCategory,
+    TariffGrid,
+    TariffMode,
+    TariffRow,
+)
 
 __all__ = [
     "AccessDocument",
@@ -14,8 +28,20 @@ __all__ = [
     "AccessRequirements",
     "AccessStatus",
     "Beneficiary",
+    "Closure",
+    "DeadlineKind",
     "DocumentKind",
+    "OpeningPeriod",
     "Relation",
+    "Residence",
     "SchoolClass",
+    "SchoolHoliday",
+    "SchoolZone",
     "ServiceAccess",
+    "ServiceCalendar",
+    "SiblingRank",
+    "TariffCategory",
+    "TariffGrid",
+    "TariffMode",
+    "TariffRow",
 ]
