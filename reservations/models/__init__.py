@@ -7,6 +7,7 @@ from .access import (
     ServiceAccess,
 )
 from .beneficiaries import Beneficiary, Relation, SchoolClass
+from .bookings import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
 from .calendars import (
     Closure,
     DeadlineKind,
@@ -23,6 +24,9 @@ from .calendars import (
 )
 
 __all__ = [
+    "ACTIVE_BOOKING_STATUSES",
+    "Booking",
+    "BookingStatus",
     "AccessDocument",
     "AccessEvent",
     "AccessRequirements",
