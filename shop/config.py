@@ -5,7 +5,12 @@ from oscar import config
 
 
 def booking_happens_elsewhere(request, *args, **kwargs):
-    raise Http404(_("Les réservations et les paiements se font depuis l'espace famille."))
+    raise Http404(
+        _(
+            "Cette page n'existe pas : réservations, paiements et recherche se font "
+            "depuis l'espace famille."
+        )
+    )
 
 
 def disabled(resolver: URLResolver):
@@ -27,7 +32,19 @@ class Shop(config.Shop):
     their URL names stay reversible for Oscar's templates."""
 
     NOT_MOUNTED = {"", "dashboard/"}
-    DISABLED = {"basket/", "checkout/", "wishlists/"}
+    # search/: our search/ app answers real queries (/api/search/), not haystack's simple engine.
+    DISABLED = {"basket/", "checkout/", "wishlists/", "search/"}
+
+    def ready(self):
+        super().ready()
+        from wallet.signals import card_payment_settled
+
+        from .payment.receivers import apply_card_payment_to_order
+
+        # The wallet announces settled card payments; the order they pay is ours to update.
+        card_payment_settled.connect(
+            apply_card_payment_to_order, dispatch_uid="shop.payment.apply_card_payment_to_order"
+        )
 
     def get_urls(self):
         urls = []

@@ -11,7 +11,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from . import gateways, integrity, payments
-from .gateways.base import PaymentStatus
+from .gateways.base import GatewayError, PaymentStatus
 from .models import CardPayment, CardPaymentPurpose, CardPaymentStatus
 from .signals import card_payment_settled
 
@@ -52,24 +52,13 @@ def expire_card_payments() -> int:
     CARD_PAYMENT_TIMEOUT_MINUTES, at the gateway first. `card_payment_settled` then cancels each
     order and returns its wallet part to the pots. Returns how many were cancelled."""
     cutoff = timezone.now() - timedelta(minutes=settings.CARD_PAYMENT_TIMEOUT_MINUTES)
+    # A declined card (FAILED) leaves the payment open for another card until it expires too.
     stale = CardPayment.objects.filter(
         purpose=CardPaymentPurpose.ORDER,
-        status=CardPaymentStatus.PENDING,
+        status__in=[CardPaymentStatus.PENDING, CardPaymentStatus.FAILED],
         created_at__lt=cutoff,
     ).order_by("pk")
     return sum(1 for payment_id in list(stale.values_list("pk", flat=True)) if _expire(payment_id))
-
-
-@shared_task
-def cancel_card_payment_at_gateway(payment_id: int) -> None:
-    """Close at the gateway the payment of an order that a declined card cancelled, so that no
-    other card can pay it (queued by shop/payment after the commit)."""
-    payment = CardPayment.objects.get(pk=payment_id)
-    if payment.status != CardPaymentStatus.FAILED or not payment.gateway_reference:
-        return
-    reported = _cancel_at_gateway(payment)
-    if reported is not None:
-        payments.settle_card_payment(reported)
 
 
 def _expire(payment_id: int) -> bool:
@@ -85,7 +74,7 @@ def _expire(payment_id: int) -> bool:
             return False
     with transaction.atomic():
         payment = CardPayment.objects.select_for_update().get(pk=payment_id)
-        if payment.status != CardPaymentStatus.PENDING:
+        if payment.status not in (CardPaymentStatus.PENDING, CardPaymentStatus.FAILED):
             return False
         payment.status = CardPaymentStatus.CANCELED
         payment.settled_at = timezone.now()
@@ -103,11 +92,11 @@ def _cancel_at_gateway(payment: CardPayment):
         return None
     try:
         return gateway.cancel_payment(payment.gateway_reference)
-    except Exception:
+    except GatewayError:
         # A payment that succeeded meanwhile cannot be cancelled: ask where it stands.
         logger.info("Card payment %s not cancelled at %s", payment.pk, gateway.code, exc_info=True)
     try:
         return gateway.retrieve_payment(payment.gateway_reference)
-    except Exception:
+    except GatewayError:
         logger.exception("Card gateway %s unreachable for payment %s", gateway.code, payment.pk)
         return None

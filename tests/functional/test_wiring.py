@@ -36,8 +36,10 @@ def test_wagtail_api_lists_the_home_page_of_the_site_asked(client, demo_world, h
     assert [page["title"] for page in response.json()["items"]] == [title]
 
 
-@pytest.mark.parametrize("path", ["/shop/basket/", "/shop/checkout/", "/shop/checkout/preview/"])
-def test_oscars_html_basket_and_checkout_are_not_served(client, demo_world, path):
+@pytest.mark.parametrize(
+    "path", ["/shop/basket/", "/shop/checkout/", "/shop/checkout/preview/", "/shop/search/"]
+)
+def test_oscars_html_basket_checkout_and_search_are_not_served(client, demo_world, path):
     assert client.get(path).status_code == 404
 
 

@@ -1,9 +1,141 @@
+"""POST /api/checkout/: oscar-api's checkout, paid with the porte-monnaie, a card, or both.
+
+The basket row is locked first, so the same checkout sent twice (a double click) places one
+order and debits once: the second request waits, then answers with the order the first placed.
+The wallet debit and the order are written in one transaction; the card gateway is asked only
+after it commits, never under a row lock."""
+
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from oscar.apps.payment.exceptions import UnableToTakePayment
+from oscar.core.loading import get_model
+from oscarapi.signals import oscarapi_post_checkout
 from oscarapi.views import checkout
+from rest_framework import serializers, status
+from rest_framework.response import Response
 
 from accounts.permissions import IsValidatedAccount
+from shop.api.serializers.checkout import (
+    CheckoutRefusedSerializer,
+    CheckoutSerializer,
+    CheckoutUnavailableSerializer,
+    PlacedOrderSerializer,
+)
+from shop.payment import processing
+from shop.payment.exceptions import WalletShortfall
+from wallet.payments import GatewayUnavailableError
 
 __all__ = ["CheckoutView"]
+
+Basket = get_model("basket", "Basket")
+Order = get_model("order", "Order")
 
 
 class CheckoutView(checkout.CheckoutView):
     permission_classes = (IsValidatedAccount,)
+    serializer_class = CheckoutSerializer
+    order_serializer_class = PlacedOrderSerializer
+
+    @extend_schema(
+        summary="Payer le panier",
+        description=(
+            "Passe la commande du panier et la paie. `payment_method` : `wallet` (le "
+            "porte-monnaie de chaque service d'abord, puis le porte-monnaie tous services ; s'il "
+            "manque de l'argent, refus avec `missing` et rien ne change), `card` (la commande "
+            "attend le paiement par carte, à confirmer dans le navigateur avec `payment.card`) "
+            "ou `wallet+card` (le porte-monnaie paie ce qu'il peut, la carte le reste). Aucune "
+            "adresse de livraison : les services ne sont pas livrés. Un `total` différent de "
+            "celui du panier est refusé. La même demande renvoyée (double clic) répond avec la "
+            "commande déjà passée pour ce panier, payée une seule fois."
+        ),
+        request=CheckoutSerializer,
+        responses={
+            200: PlacedOrderSerializer,
+            400: OpenApiResponse(
+                CheckoutRefusedSerializer,
+                description=(
+                    "Paiement refusé (porte-monnaie insuffisant : `missing`), ou demande "
+                    "invalide ({champ: [messages]}). Rien n'a changé."
+                ),
+            ),
+            403: OpenApiResponse(
+                description="Non connecté, ou compte en attente de validation par la mairie."
+            ),
+            404: OpenApiResponse(description="Aucun panier de ce numéro à votre nom."),
+            503: OpenApiResponse(
+                CheckoutUnavailableSerializer,
+                description=(
+                    "La commande est passée mais le prestataire de paiement ne répond pas : "
+                    "renvoyer la même demande pour obtenir le paiement par carte."
+                ),
+            ),
+        },
+    )
+    def post(self, request, format=None, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                basket = self._locked_basket(request, format)
+                order = Order.objects.filter(basket=basket).first()
+                placed_now = order is None
+                if placed_now:
+                    order, outcome = self._place_order(request, basket)
+                else:
+                    outcome = processing.outcome_of(order)
+        except UnableToTakePayment as error:
+            body = {"detail": str(error)}
+            if isinstance(error, WalletShortfall):
+                body["missing"] = f"{error.missing:.2f}"
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+        card = None
+        if outcome.card_payment is not None:
+            try:
+                card = processing.card_details(outcome.card_payment, outcome.commune)
+            except GatewayUnavailableError as error:
+                return Response(
+                    {"detail": str(error), "number": str(order.number)},
+                    status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                )
+        payment = {
+            "method": outcome.method,
+            "wallet_amount": outcome.wallet_amount,
+            "card_amount": outcome.card_amount,
+            "card": card,
+        }
+        data = self.order_serializer_class(
+            order, context={"request": request, "payment": payment}
+        ).data
+        response = Response(data)
+        if placed_now:
+            oscarapi_post_checkout.send(
+                sender=self, order=order, user=request.user, request=request, response=response
+            )
+        return response
+
+    def _locked_basket(self, request, format):
+        """The request's basket, row-locked until the checkout commits. Another user's basket
+        is a 404, as a missing one."""
+        field = serializers.HyperlinkedRelatedField(
+            view_name="basket-detail",
+            queryset=Basket.objects.select_for_update().filter(owner=request.user),
+            format=format,
+        )
+        data = request.data.get("basket") if hasattr(request.data, "get") else None
+        try:
+            return field.to_internal_value(data)
+        except serializers.ValidationError as error:
+            if "does_not_exist" in error.get_codes():
+                raise Http404 from error
+            raise serializers.ValidationError({"basket": error.detail}) from error
+
+    def _place_order(self, request, basket):
+        if not basket.can_be_edited:
+            raise serializers.ValidationError(
+                {"basket": [_("Ce panier ne peut plus être payé : rechargez votre panier.")]}
+            )
+        serializer = self.serializer_class(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        order = serializer.save()
+        return order, serializer.outcome

@@ -1,0 +1,33 @@
+"""Names shared by the checkout and the settlement of card payments.
+
+The order statuses are those of OSCAR_ORDER_STATUS_PIPELINE (config/settings/base.py); Oscar
+stores statuses, source types and payment event types by name, so these strings are data."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+ORDER_PENDING = settings.OSCAR_INITIAL_ORDER_STATUS  # "En attente de paiement"
+ORDER_PAID = "Payée"
+ORDER_CANCELLED = "Annulée"
+
+
+class PaymentMethod(models.TextChoices):
+    WALLET = "wallet", _("Porte-monnaie")
+    CARD = "card", _("Carte bancaire")
+    WALLET_AND_CARD = "wallet+card", _("Porte-monnaie, puis carte bancaire pour le reste")
+
+
+# Oscar payment SourceTypes, by code.
+WALLET_SOURCE = ("wallet", "Porte-monnaie")
+CARD_SOURCE = ("card", "Carte bancaire")
+
+# Oscar PaymentEventTypes, by name.
+WALLET_DEBIT_EVENT = "Débit porte-monnaie"
+CARD_PAYMENT_EVENT = "Paiement carte"
+WALLET_REFUND_EVENT = "Remboursement porte-monnaie"
+
+# Stripe refuses a euro card payment under 0.50 €; no gateway we use takes less.
+CARD_MINIMUM_AMOUNT = Decimal("0.50")

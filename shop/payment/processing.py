@@ -1,0 +1,285 @@
+"""The order side of wallet and card payments, after Oscar's order.processing: the charges a
+basket makes, the payment records Oscar keeps (sources, transactions, payment events), the card
+payment the parent's browser confirms, and what a settled card payment does to its order.
+
+The wallet never imports this: it announces settled card payments with
+`wallet.signals.card_payment_settled`, and receivers.py answers here."""
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+
+from wallet import gateways, ledger
+from wallet.gateways.base import GatewayError
+from wallet.ledger import Charge
+from wallet.models import ActorRole, CardPayment, CardPaymentPurpose, CardPaymentStatus, Transfer
+from wallet.payments import GatewayUnavailableError, payment_reference
+from wallet.rules import CENT, ZERO
+
+from .constants import (
+    CARD_PAYMENT_EVENT,
+    CARD_SOURCE,
+    ORDER_CANCELLED,
+    ORDER_PAID,
+    WALLET_REFUND_EVENT,
+    WALLET_SOURCE,
+    PaymentMethod,
+)
+
+logger = logging.getLogger(__name__)
+
+Order = get_model("order", "Order")
+Partner = get_model("partner", "Partner")
+PaymentEvent = get_model("order", "PaymentEvent")
+PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
+PaymentEventType = get_model("order", "PaymentEventType")
+Source = get_model("payment", "Source")
+SourceType = get_model("payment", "SourceType")
+Transaction = get_model("payment", "Transaction")
+
+
+# --- Checkout --------------------------------------------------------------------------------
+
+
+def basket_charges(basket) -> list[Charge]:
+    """What the basket owes each service (a line's parent product) of each commune (the line's
+    stock record partner), at the prices the basket's strategy gave its lines."""
+    charges = []
+    for line in basket.all_lines():
+        product = line.product
+        charges.append(
+            Charge(
+                service_id=product.parent_id or product.pk,
+                commune_id=line.stockrecord.partner_id,
+                amount=line.line_price_incl_tax_incl_discounts.quantize(CENT),
+            )
+        )
+    return charges
+
+
+def single_commune(commune_ids) -> Partner | None:
+    """The commune whose gateway takes a card payment: the basket's only commune, or None (the
+    platform's gateway) when it spans several."""
+    commune_ids = set(commune_ids)
+    if len(commune_ids) != 1:
+        return None
+    return Partner.objects.filter(pk=commune_ids.pop()).first()
+
+
+def source_type(code_and_name: tuple[str, str]):
+    code, name = code_and_name
+    return SourceType.objects.get_or_create(code=code, defaults={"name": name})[0]
+
+
+def event_type(name: str):
+    return PaymentEventType.objects.get_or_create(name=name)[0]
+
+
+def record_payment_event(order, name: str, amount: Decimal, reference: str):
+    """A payment event over every line of the order, its quantities written in one statement."""
+    event = PaymentEvent.objects.create(
+        order=order, event_type=event_type(name), amount=amount, reference=reference
+    )
+    PaymentEventQuantity.objects.bulk_create(
+        PaymentEventQuantity(event=event, line_id=line_id, quantity=quantity)
+        for line_id, quantity in order.lines.values_list("pk", "quantity")
+    )
+    return event
+
+
+@dataclass
+class PaymentOutcome:
+    """How an order is paid: the wallet's part is debited, the card's waits for the gateway."""
+
+    method: str
+    wallet_amount: Decimal
+    card_amount: Decimal
+    card_payment: CardPayment | None = None
+    commune: object = None  # the Partner whose gateway takes the card part (None: platform's)
+
+
+def outcome_of(order) -> PaymentOutcome:
+    """The payment of an order already placed, read back (the same checkout sent again)."""
+    wallet_sources = Source.objects.filter(order=order, source_type__code=WALLET_SOURCE[0])
+    wallet_amount = sum((s.amount_debited for s in wallet_sources), ZERO)
+    card_payment = CardPayment.objects.filter(
+        purpose=CardPaymentPurpose.ORDER, order_number=order.number
+    ).first()
+    if card_payment is None:
+        return PaymentOutcome(PaymentMethod.WALLET, wallet_amount, ZERO)
+    method = PaymentMethod.WALLET_AND_CARD if wallet_amount else PaymentMethod.CARD
+    commune = single_commune(order.lines.values_list("partner_id", flat=True))
+    return PaymentOutcome(method, wallet_amount, card_payment.amount, card_payment, commune)
+
+
+# --- Card details for the browser ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    """What the parent's browser needs to pay the card part (Stripe.js: client_secret and
+    publishable_key), and whether it is a test payment that moves no real money."""
+
+    amount: Decimal
+    status: str
+    gateway: str
+    gateway_label: str
+    is_test: bool
+    client_secret: str | None = None
+    publishable_key: str | None = None
+
+
+def card_details(payment: CardPayment, commune=None) -> CardDetails:
+    """Ask the gateway for the payment of `payment`, creating it the first time.
+
+    Called once the checkout transaction has committed, never under a lock. The gateway gets
+    the CardPayment's idempotency key, so asking again (a double click, a retry after the gateway
+    failed) gives back the same payment."""
+    gateway = gateways.gateway_for(commune)
+    reported = None
+    if payment.status == CardPaymentStatus.PENDING:
+        try:
+            reported = _gateway_payment(gateway, payment)
+        except GatewayError as error:
+            logger.exception(
+                "Card gateway %s: no payment for order %s", gateway.code, payment.order_number
+            )
+            raise GatewayUnavailableError(
+                _(
+                    "Le paiement par carte est momentanément indisponible. Votre commande "
+                    "%(number)s attend son paiement : renvoyez la même demande dans quelques "
+                    "instants. Sans paiement, elle sera annulée dans %(minutes)s minutes et le "
+                    "porte-monnaie recrédité."
+                )
+                % {"number": payment.order_number, "minutes": _timeout_minutes()}
+            ) from error
+    return CardDetails(
+        amount=payment.amount,
+        status=payment.status,
+        gateway=gateway.code,
+        gateway_label=str(gateway.label),
+        is_test=bool(gateway.is_test),
+        client_secret=reported.client_secret if reported else None,
+        publishable_key=gateway.publishable_key,
+    )
+
+
+def _gateway_payment(gateway, payment: CardPayment):
+    if payment.gateway_reference:
+        return gateway.retrieve_payment(payment.gateway_reference)
+    reported = gateway.create_payment(
+        amount=payment.amount,
+        # wallet.payments finds a payment by this reference when its gateway id was never stored.
+        reference=payment_reference(payment),
+        description=_("Commande %(number)s — Portail Famille") % {"number": payment.order_number},
+        idempotency_key=payment.idempotency_key,
+    )
+    stored = CardPayment.objects.filter(pk=payment.pk, gateway_reference__isnull=True).update(
+        gateway_reference=reported.reference, updated_at=timezone.now()
+    )
+    if stored:
+        payment.gateway_reference = reported.reference
+        return reported
+    # A concurrent request (the same checkout sent twice) stored its answer first: use that one.
+    payment.refresh_from_db()
+    if payment.gateway_reference == reported.reference:
+        return reported
+    return gateway.retrieve_payment(payment.gateway_reference)
+
+
+def _timeout_minutes() -> int:
+    return settings.CARD_PAYMENT_TIMEOUT_MINUTES
+
+
+# --- Settlement ------------------------------------------------------------------------------
+
+
+def settle_order(payment: CardPayment) -> None:
+    """Apply a settled card payment to its order, inside the transaction that settled it.
+
+    Succeeded: the order is paid. Canceled (by the gateway, or by the 30-minute expiry): the order
+    is cancelled and its wallet part goes back to the pots it came from. A declined card changes
+    nothing: the parent may pay the same payment with another card until it expires. The order
+    row is locked and its status decides, so the same settlement twice changes nothing."""
+    order = Order.objects.select_for_update().filter(number=payment.order_number).first()
+    if order is None:
+        logger.error(
+            "Card payment %s settled for an unknown order %s", payment.pk, payment.order_number
+        )
+        return
+    if payment.status == CardPaymentStatus.SUCCEEDED:
+        record_card_payment(order, payment)
+    elif payment.status == CardPaymentStatus.CANCELED:
+        cancel_order(order, payment)
+
+
+def record_card_payment(order, payment: CardPayment) -> None:
+    if order.status == ORDER_PAID:
+        return
+    if order.status == ORDER_CANCELLED:
+        # The card was charged after the order was given up (paid with another card after a
+        # decline, or just as it expired). The money is the parent's: it goes to the general pot.
+        ledger.credit_top_up(
+            order.user,
+            payment.amount,
+            reference=order.number,
+            idempotency_key=f"card-payment:{payment.pk}",
+        )
+        logger.warning(
+            "Card payment %s succeeded for cancelled order %s: credited to the wallet.",
+            payment.pk,
+            order.number,
+        )
+        return
+    reference = payment.gateway_reference or ""
+    source = Source.objects.create(
+        order=order,
+        source_type=source_type(CARD_SOURCE),
+        currency=payment.currency,
+        amount_allocated=payment.amount,
+        amount_debited=payment.amount,
+        reference=reference,
+        label=_("Carte bancaire (%(gateway)s)") % {"gateway": payment.gateway},
+    )
+    source.transactions.create(
+        txn_type=Transaction.DEBIT, amount=payment.amount, reference=reference, status="succeeded"
+    )
+    record_payment_event(order, CARD_PAYMENT_EVENT, payment.amount, reference)
+    order.set_status(ORDER_PAID)
+
+
+def cancel_order(order, payment: CardPayment | None = None) -> None:
+    if order.status == ORDER_CANCELLED:
+        return
+    if order.status == ORDER_PAID:
+        logger.warning("Order %s is paid: a card payment's failure does not cancel it.", order)
+        return
+    refund_wallet_part(order)
+    order.set_status(ORDER_CANCELLED)
+
+
+def refund_wallet_part(order) -> Decimal:
+    """Return what the wallet paid of the order to the very pots that paid it."""
+    refunded = ZERO
+    sources = Source.objects.filter(order=order, source_type__code=WALLET_SOURCE[0])
+    for source in sources.select_for_update().order_by("pk"):
+        due = source.amount_debited - source.amount_refunded
+        if due <= 0:
+            continue
+        original = Transfer.objects.get(pk=int(source.reference))
+        reversal = ledger.reverse_transfer(
+            original,
+            reason=_("Commande %(number)s annulée : paiement par carte non abouti")
+            % {"number": order.number},
+            idempotency_key=f"reversal:{original.idempotency_key}",
+            actor_role=ActorRole.SYSTEM,
+        )
+        source.refund(due, reference=str(reversal.pk), status="refunded")
+        record_payment_event(order, WALLET_REFUND_EVENT, due, str(reversal.pk))
+        refunded += due
+    return refunded
