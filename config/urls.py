@@ -27,6 +27,8 @@ urlpatterns = [
     path("api/accounts/", include("accounts.urls")),
     path("api/", include("reservations.urls")),
     path("api/", include("wallet.urls")),
+    path("api/themes/", include("themes.urls")),
+    path("api/search/", include("search.urls")),
     path("api/", include("oscarapi.urls")),
 ]
 

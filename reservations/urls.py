@@ -2,8 +2,12 @@
 
 from django.urls import include, path
 
+from .api.planning import BasketMealsView, CalendarView
+
 urlpatterns = [
     path("beneficiaries/", include("reservations.api.beneficiaries")),
     path("services/", include("reservations.api.services")),
     path("access-requests/", include("reservations.api.access")),
+    path("reservations/basket/", BasketMealsView.as_view(), name="reservations-basket"),
+    path("reservations/calendar/", CalendarView.as_view(), name="reservations-calendar"),
 ]

@@ -7,3 +7,8 @@ class PortalSearchConfig(AppConfig):
     name = "search"
     label = "portal_search"
     verbose_name = "Recherche"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

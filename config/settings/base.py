@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "oscar.apps.catalogue.apps.CatalogueConfig",
     "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
     "oscar.apps.communication.apps.CommunicationConfig",
-    "oscar.apps.partner.apps.PartnerConfig",
+    "shop.partner.apps.PartnerConfig",
     "oscar.apps.basket.apps.BasketConfig",
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
@@ -276,16 +276,28 @@ WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 WAGTAIL_I18N_ENABLED = False
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
 if ELASTICSEARCH_URL:
+    from search.elasticsearch import index_settings  # French analysis; imports no model
+
     WAGTAILSEARCH_BACKENDS = {
         "default": {
             "BACKEND": "wagtail.search.backends.elasticsearch9",
             "URLS": [ELASTICSEARCH_URL],
             "INDEX_PREFIX": env_str("ELASTICSEARCH_INDEX_PREFIX", "portail_"),
             "TIMEOUT": 5,
+            "INDEX_SETTINGS": index_settings(),
         }
     }
 else:
-    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "wagtail.search.backends.database",
+            # PostgreSQL full text without accents (search/migrations/0002): "rosieres" finds
+            # "Rosières". Set whatever the engine: only the PostgreSQL flavour of the backend
+            # reads it (SQLite's ignores it), and the engine is known only at run time
+            # (config/settings/test.py replaces DATABASES after this file).
+            "SEARCH_CONFIG": "french_unaccent",
+        }
+    }
 
 # --- Oscar ----------------------------------------------------------------------------------
 SITE_ID = 1

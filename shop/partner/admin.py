@@ -1,0 +1,1 @@
+from oscar.apps.partner.admin import *  # noqa: F403 - keeps Oscar's partner admin registered
