@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
-from wagtail.models import GroupPagePermission, Page, Site
+from wagtail.models import Page, Site
 
 from accounts.models import Civility, User
 from accounts.roles import AGENTS, OFFICERS, PARENTS, add_to_role
+from cms.demo import seed_cms_content
 from cms.models import HomePage
 from reservations.access import accept_access, request_access
 from reservations.catalogue import SERVICE_CLASS_SLUG
@@ -28,6 +28,7 @@ from reservations.models import (
     ServiceAccess,
 )
 from reservations.models.access import ACTIVE_STATUSES
+from themes.demo import seed_themes
 
 Partner = get_model("partner", "Partner")
 StockRecord = get_model("partner", "StockRecord")
@@ -161,7 +162,6 @@ CHILDREN = (
 
 # Wagtail's first migration creates this page and a localhost:80 site pointing at it.
 WAGTAIL_WELCOME_TITLE = "Welcome to your new Wagtail site!"
-OFFICER_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
 
 
 def service_upc(commune: Commune, service: CommuneService) -> str:
@@ -201,9 +201,11 @@ def build_demo_world(now=None) -> DemoWorld:
     """Create or bring back in line every object of the demo; return what to tell the user."""
     now = now or timezone.now()
     partners = seed_catalogue()
-    homes = seed_sites()
-    logins = seed_people(partners, homes, now=now)
+    seed_sites()
+    logins = seed_people(partners, now=now)
     seed_access_requests()
+    seed_cms_content(today=timezone.localdate(now))
+    seed_themes()
     site_urls = tuple((t.site_name, f"http://{t.hostname}:{PORT}/") for t in TERRITORIES)
     return DemoWorld(site_urls=site_urls, logins=tuple(logins))
 
@@ -358,11 +360,11 @@ def remove_wagtail_welcome_page() -> None:
 # --- People ----------------------------------------------------------------------------------
 
 
-def seed_people(partners: dict, homes: dict[str, HomePage], *, now) -> list[DemoLogin]:
+def seed_people(partners: dict, *, now) -> list[DemoLogin]:
     admin = seed_admin()
     parent = seed_parent(validated_by=admin, now=now)
     agents = [seed_agent(commune, partners[commune.code]) for commune in all_communes()]
-    officer = seed_officer(home=homes[TERRITORIES[0].home_slug])
+    officer = seed_officer()
     return [
         DemoLogin("Administrateur", admin.email, "partout (/django-admin/, /dashboard/, /cms/)"),
         DemoLogin("Parent (usager)", parent.email, "API et site des familles (/api/docs/)"),
@@ -371,7 +373,7 @@ def seed_people(partners: dict, homes: dict[str, HomePage], *, now) -> list[Demo
             DemoLogin("Agent communal", agent.email, f"/dashboard/ ({partner.name})")
             for agent, partner in agents
         ),
-        DemoLogin("Rédacteur", officer.email, f"/cms/ (pages de « {TERRITORIES[0].site_name} »)"),
+        DemoLogin("Rédacteur", officer.email, "/cms/ (pages de Rosières)"),
     ]
 
 
@@ -434,19 +436,12 @@ def seed_agent(commune: Commune, partner) -> tuple[User, Partner]:
     return agent, partner
 
 
-def seed_officer(*, home: HomePage) -> User:
-    officer = ensure_account(OFFICER_EMAIL, first_name="Rédaction", last_name="Puy-en-Velay")
+def seed_officer() -> User:
+    # Wagtail admin access comes with the role; page permissions come per commune, from
+    # cms/demo.py ("Rédaction Rosières").
+    officer = ensure_account(OFFICER_EMAIL, first_name="Rédaction", last_name="Rosières")
     add_to_role(officer, OFFICERS)
-    grant_page_permissions(Group.objects.get(name=OFFICERS), home)
     return officer
-
-
-def grant_page_permissions(group: Group, page: Page) -> None:
-    """Let the group add, edit and publish pages in the subtree of `page`, and only there."""
-    page_type = ContentType.objects.get_for_model(Page)
-    for codename in OFFICER_PAGE_PERMISSIONS:
-        permission = Permission.objects.get(content_type=page_type, codename=codename)
-        GroupPagePermission.objects.get_or_create(group=group, page=page, permission=permission)
 
 
 # --- Access requests -------------------------------------------------------------------------

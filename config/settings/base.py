@@ -387,5 +387,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # The Stripe SDK logs every API request at INFO.
         "stripe": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
     },
 }

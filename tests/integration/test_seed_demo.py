@@ -207,23 +207,30 @@ def test_wagtails_welcome_page_and_its_localhost_site_are_removed():
     assert not Site.objects.filter(hostname="localhost").exists()
 
 
-def test_the_officer_edits_the_puy_en_velay_pages_only():
+def test_the_officer_edits_the_rosieres_pages_only():
     seed_demo()
 
     officer = User.objects.get(email="redaction@portail-famille.test")
     assert officer.groups.filter(name=OFFICERS).exists()
     assert officer.has_perm("wagtailadmin.access_admin")
+    # The Rédacteurs role opens the admin; the pages come from the commune's group alone.
+    assert not GroupPagePermission.objects.filter(group__name=OFFICERS).exists()
+    assert officer.groups.filter(name="Rédaction Rosières").exists()
+    rosieres = Page.objects.get(slug="rosieres", depth=3)
+    granted = GroupPagePermission.objects.filter(group__name="Rédaction Rosières")
+    assert {(p.page_id, p.permission.codename) for p in granted} == {
+        (rosieres.pk, "add_page"),
+        (rosieres.pk, "change_page"),
+        (rosieres.pk, "publish_page"),
+    }
+    canteen = Page.objects.get(slug="cantine-de-rosieres").specific
+    assert canteen.permissions_for_user(officer).can_edit()
+    assert canteen.permissions_for_user(officer).can_publish()
     puy_home = Site.objects.get(hostname="127.0.0.1").root_page
     dombes_home = Site.objects.get(hostname="dombes.localhost").root_page
-    granted = GroupPagePermission.objects.filter(group__name=OFFICERS)
-    assert {(p.page_id, p.permission.codename) for p in granted} == {
-        (puy_home.pk, "add_page"),
-        (puy_home.pk, "change_page"),
-        (puy_home.pk, "publish_page"),
-    }
-    assert puy_home.permissions_for_user(officer).can_edit()
-    assert puy_home.permissions_for_user(officer).can_publish()
-    assert not dombes_home.permissions_for_user(officer).can_edit()
+    aiguilhe = Page.objects.get(slug="aiguilhe", depth=3)
+    for elsewhere in (puy_home, aiguilhe, dombes_home):
+        assert not elsewhere.permissions_for_user(officer).can_edit(), elsewhere
 
 
 def test_the_demo_password_satisfies_the_password_policy():

@@ -5,6 +5,9 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from .communes import CommunePage
+from .news import NewsIndexPage
+
 
 class HomePage(Page):
     """The root page of a territory's site (an agglomeration, a community of communes)."""
@@ -16,6 +19,13 @@ class HomePage(Page):
     api_fields = [APIField("intro")]
 
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.CommunePage", "cms.NewsIndexPage", "cms.ContentPage"]
 
     class Meta:
         verbose_name = _("page d'accueil")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["communes"] = CommunePage.objects.child_of(self).live().order_by("title")
+        context["news_index"] = NewsIndexPage.objects.child_of(self).live().first()
+        return context

@@ -1,0 +1,42 @@
+"""The live facts of a service page, read from the configuration of the catalogue service rather
+than typed by an editor, so the page never contradicts what booking applies."""
+
+from decimal import Decimal
+
+# What a listing of service pages prefetches so that service_facts() asks nothing more of the
+# database (ServicePage.api_prefetch_related).
+FACTS_PREFETCH = ("product__children__stockrecords",)
+
+
+def service_facts(product) -> dict:
+    """{"options": [{"id", "title", "price"}], "booking_deadline", "cancellation_deadline"}.
+
+    The deadlines stay None until the Reservations issue: it fills them here from
+    reservations/rules.py, the rules the server checks at booking and cancellation time, so the
+    page shows exactly the deadlines that will be applied."""
+    return {
+        "options": tariff_options(product),
+        "booking_deadline": None,
+        "cancellation_deadline": None,
+    }
+
+
+def tariff_options(product) -> list[dict]:
+    """The service's public tariff options with the price of their stock record, as
+    reservations.catalogue offers them (same filters, same order: title, then id).
+
+    Reads only product.children.all() and child.stockrecords.all(): prefetched rows when the
+    caller used FACTS_PREFETCH, two queries otherwise."""
+    if product is None or not product.is_public:
+        return []
+    options = []
+    for option in sorted(product.children.all(), key=lambda child: (child.title, child.pk)):
+        records = sorted(option.stockrecords.all(), key=lambda record: record.pk)
+        if not option.is_public or not records:
+            continue  # not offered: nobody can ask access to it
+        options.append({"id": option.pk, "title": option.title, "price": _euros(records[0].price)})
+    return options
+
+
+def _euros(price) -> Decimal | None:
+    return None if price is None else Decimal(price).quantize(Decimal("0.01"))
