@@ -10,4 +10,5 @@ urlpatterns = [
     path("access-requests/", include("reservations.api.access")),
     path("reservations/basket/", BasketMealsView.as_view(), name="reservations-basket"),
     path("reservations/calendar/", CalendarView.as_view(), name="reservations-calendar"),
+    path("reservations/", include("reservations.api.bookings")),
 ]

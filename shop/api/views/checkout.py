@@ -17,6 +17,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.permissions import IsValidatedAccount
+from reservations.exceptions import BookingRefused
 from shop.api.serializers.checkout import (
     CheckoutRefusedSerializer,
     CheckoutSerializer,
@@ -88,6 +89,13 @@ class CheckoutView(checkout.CheckoutView):
             if isinstance(error, WalletShortfall):
                 body["missing"] = f"{error.missing:.2f}"
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        except BookingRefused as error:
+            # Raised on `order_placed` (reservations/receivers.py): the transaction rolled back,
+            # so no order, no debit, and the basket is still open.
+            return Response(
+                {"detail": error.detail, "errors": error.errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
 
         card = None
         if outcome.card_payment is not None:
