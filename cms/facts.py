@@ -3,22 +3,36 @@ than typed by an editor, so the page never contradicts what booking applies."""
 
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
+
+from reservations.rules import describe_rule
+
 # What a listing of service pages prefetches so that service_facts() asks nothing more of the
 # database (ServicePage.api_prefetch_related).
-FACTS_PREFETCH = ("product__children__stockrecords",)
+FACTS_PREFETCH = ("product__children__stockrecords", "product__calendar")
 
 
 def service_facts(product) -> dict:
     """{"options": [{"id", "title", "price"}], "booking_deadline", "cancellation_deadline"}.
 
-    The deadlines stay None until the Reservations issue: it fills them here from
-    reservations/rules.py, the rules the server checks at booking and cancellation time, so the
-    page shows exactly the deadlines that will be applied."""
+    The deadlines are described from the service calendar's rules — the very rules the server
+    checks at booking and cancellation time (reservations/rules.py) — so the page shows exactly
+    the deadlines that will be applied; None while the service has no calendar."""
+    calendar = _calendar_of(product)
     return {
         "options": tariff_options(product),
-        "booking_deadline": None,
-        "cancellation_deadline": None,
+        "booking_deadline": describe_rule(calendar.booking_rule) if calendar else None,
+        "cancellation_deadline": describe_rule(calendar.cancellation_rule) if calendar else None,
     }
+
+
+def _calendar_of(product):
+    if product is None:
+        return None
+    try:
+        return product.calendar
+    except ObjectDoesNotExist:
+        return None
 
 
 def tariff_options(product) -> list[dict]:

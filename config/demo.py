@@ -23,13 +23,18 @@ from reservations.models import (
     AccessRequirements,
     Beneficiary,
     DocumentKind,
+    OpeningPeriod,
     Relation,
     SchoolClass,
     ServiceAccess,
+    ServiceCalendar,
+    TariffGrid,
+    TariffRow,
 )
 from reservations.models.access import ACTIVE_STATUSES
 from themes.demo import seed_themes
 
+Option = get_model("catalogue", "Option")
 Partner = get_model("partner", "Partner")
 StockRecord = get_model("partner", "StockRecord")
 Product = get_model("catalogue", "Product")
@@ -203,6 +208,7 @@ def build_demo_world(now=None) -> DemoWorld:
     partners = seed_catalogue()
     seed_sites()
     logins = seed_people(partners, now=now)
+    seed_booking_setup()
     seed_access_requests()
     seed_cms_content(today=timezone.localdate(now))
     seed_themes()
@@ -442,6 +448,73 @@ def seed_officer() -> User:
     officer = ensure_account(OFFICER_EMAIL, first_name="Rédaction", last_name="Rosières")
     add_to_role(officer, OFFICERS)
     return officer
+
+
+# --- Booking: meal options, calendars, tariff grids ------------------------------------------
+
+SCHOOL_YEAR = ("Année scolaire 2026–2027", date(2026, 9, 1), date(2027, 7, 3))
+# Holiday clubs open on Wednesdays and during the school holidays; the rest follow the school.
+HOLIDAY_CLUB_KEYS = {"accueil-loisirs"}
+DAILY_CAPACITY = {"saint-marcel-en-dombes-cantine": 60, "rosieres-cantine": 80}
+# Rosières prices its children's meals by family quotient (seed 002: "inf 399").
+ROSIERES_CHILDREN_GRID = (
+    (None, Decimal("400"), Decimal("1.50")),
+    (Decimal("400"), Decimal("900"), Decimal("2.40")),
+    (Decimal("900"), None, Decimal("3.30")),
+)
+
+
+def seed_booking_setup() -> None:
+    """What booking needs: the meal options on the service class, a calendar per service for
+    the school year (deadlines J-2 working days at 10:00), and Rosières' canteen tariff grid."""
+    product_class = ProductClass.objects.get(slug=SERVICE_CLASS_SLUG)
+    product_class.options.add(
+        *Option.objects.filter(code__in=["beneficiary", "date", "price_explanation"])
+    )
+    for commune in all_communes():
+        for service in commune.services:
+            product = Product.objects.get(upc=service_upc(commune, service))
+            seed_calendar(product, service, service_upc(commune, service))
+    seed_rosieres_canteen_grid()
+
+
+def seed_calendar(product, service: CommuneService, upc: str) -> None:
+    holiday_club = service.key in HOLIDAY_CLUB_KEYS
+    calendar, _ = ServiceCalendar.objects.update_or_create(
+        service=product,
+        defaults={
+            "open_weekdays": [3] if holiday_club else [1, 2, 4, 5],
+            "closed_during_school_holidays": not holiday_club,
+            "daily_capacity": DAILY_CAPACITY.get(upc),
+        },
+    )
+    label, start, end = SCHOOL_YEAR
+    OpeningPeriod.objects.get_or_create(
+        calendar=calendar, start=start, end=end, defaults={"label": label}
+    )
+
+
+def seed_rosieres_canteen_grid() -> None:
+    grid, _ = TariffGrid.objects.get_or_create(
+        service=Product.objects.get(upc="rosieres-cantine"), defaults={"mode": "grid"}
+    )
+    for low, high, price in ROSIERES_CHILDREN_GRID:
+        TariffRow.objects.update_or_create(
+            grid=grid,
+            category="child",
+            residence="any",
+            sibling_rank=1,
+            family_quotient_min=low,
+            defaults={"family_quotient_max": high, "unit_price": price},
+        )
+    TariffRow.objects.update_or_create(
+        grid=grid,
+        category="adult",
+        residence="any",
+        sibling_rank=1,
+        family_quotient_min=None,
+        defaults={"family_quotient_max": None, "unit_price": Decimal("5.90")},
+    )
 
 
 # --- Access requests -------------------------------------------------------------------------

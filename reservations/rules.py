@@ -120,6 +120,25 @@ def deadline_rule(kind: str, params: Mapping) -> DeadlineRule:
     )
 
 
+FRENCH_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def describe_rule(rule: DeadlineRule) -> str:
+    """The rule in the words a regulation uses: "2 jours ouvrés avant, à 10:00"."""
+    at = rule.at.strftime("%H:%M")
+    if isinstance(rule, DaysBefore):
+        unit = "jour ouvré" if rule.working_days else "jour"
+        plural = "s" if rule.days > 1 else ""
+        unit = unit.replace("jour", f"jour{plural}").replace("ouvré", f"ouvré{plural}")
+        return _("%(days)d %(unit)s avant, à %(at)s") % {"days": rule.days, "unit": unit, "at": at}
+    if isinstance(rule, WeekdayOfPreviousWeek):
+        return _("le %(weekday)s de la semaine précédente, à %(at)s") % {
+            "weekday": FRENCH_WEEKDAYS[rule.weekday - 1],
+            "at": at,
+        }
+    return _("le %(day)d du mois précédent, à %(at)s") % {"day": rule.day, "at": at}
+
+
 def deadline_rule_params(rule: DeadlineRule) -> dict:
     """The stored form of a rule (the inverse of `deadline_rule`), without its kind."""
     params = {"at": rule.at.strftime("%H:%M")}

@@ -139,8 +139,8 @@ def test_a_service_page_carries_its_regulation_and_live_tariffs(client, demo_wor
                 "price": "3.30",
             },
         ],
-        "booking_deadline": None,
-        "cancellation_deadline": None,
+        "booking_deadline": "2 jours ouvrés avant, à 10:00",
+        "cancellation_deadline": "2 jours ouvrés avant, à 10:00",
     }
 
 
@@ -208,8 +208,9 @@ def test_listing_service_pages_with_their_tariffs_costs_the_same_for_3_or_30(
     for n in range(count):
         add_service(commune, f"Service {n}", {"Enfant": "3.30", "Adulte": "5.90"})
 
-    # Two more than for communes: the tariff options and their stock records, prefetched.
-    with django_assert_max_num_queries(7):
+    # Three more than for communes: the tariff options, their stock records and the service
+    # calendars (for the deadlines), prefetched.
+    with django_assert_max_num_queries(8):
         items = pages(client, HOST, type="cms.ServicePage", fields="*", limit=20)
 
     assert len(items) == min(count, 20)

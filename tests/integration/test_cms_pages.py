@@ -28,6 +28,8 @@ from cms.models import (
     ServicePage,
 )
 from reservations import catalogue
+from reservations.models import ServiceCalendar
+from reservations.rules import describe_rule
 from tests.factories import PartnerFactory
 from tests.shop_data import make_service
 
@@ -117,9 +119,29 @@ def test_service_facts_are_the_catalogues_tariff_options_and_prices(home):
     assert [(o["id"], o["title"], o["price"]) for o in facts["options"]] == [
         (option.id, option.title, option.price) for option in offered.options
     ]
-    # The Reservations issue fills these from reservations/rules.py.
+    # No calendar yet: no deadline to show.
     assert facts["booking_deadline"] is None
     assert facts["cancellation_deadline"] is None
+
+
+def test_service_facts_show_the_deadlines_the_booking_rules_apply(home):
+    commune = add_commune(home)
+    service, _ = make_service(commune.partner, "Cantine de Rosières", {"Enfants": "3.30"})
+    calendar = ServiceCalendar.objects.create(
+        service=service,
+        booking_rule_kind="weekday_of_previous_week",
+        booking_rule_params={"weekday": 2, "at": "23:59"},
+        cancellation_rule_kind="days_before",
+        cancellation_rule_params={"days": 2, "working_days": True, "at": "10:00"},
+    )
+
+    facts = service_facts(service)
+
+    assert facts["booking_deadline"] == "le mardi de la semaine précédente, à 23:59"
+    assert facts["cancellation_deadline"] == "2 jours ouvrés avant, à 10:00"
+    # The same rule objects the server checks at booking and cancellation time.
+    assert facts["booking_deadline"] == describe_rule(calendar.booking_rule)
+    assert facts["cancellation_deadline"] == describe_rule(calendar.cancellation_rule)
 
 
 def test_service_facts_follow_a_price_change_at_once(home):
