@@ -333,6 +333,8 @@ OSCAR_DASHBOARD_NAVIGATION = [
         "children": [
             {"label": _("Comptes à valider"), "url_name": "families-dashboard:account-list"},
             {"label": _("Demandes d'accès"), "url_name": "families-dashboard:access-list"},
+            {"label": _("Effectifs du jour"), "url_name": "families-dashboard:headcount"},
+            {"label": _("Fermetures"), "url_name": "families-dashboard:closure-list"},
             {"label": _("Porte-monnaie"), "url_name": "wallet-dashboard:wallet-list"},
         ],
     },

@@ -24,6 +24,11 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
         "access-accept": REVIEW_ACCESSES,
         "access-refuse": REVIEW_ACCESSES,
         "access-request-document": REVIEW_ACCESSES,
+        "headcount": REVIEW_ACCESSES,
+        "headcount-export": REVIEW_ACCESSES,
+        "booking-cancel": REVIEW_ACCESSES,
+        "closure-list": REVIEW_ACCESSES,
+        "closure-delete": REVIEW_ACCESSES,
     }
 
     def ready(self):
@@ -36,6 +41,11 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
         self.access_accept_view = views.AccessAcceptView
         self.access_refuse_view = views.AccessRefuseView
         self.access_request_document_view = views.AccessRequestDocumentView
+        self.headcount_view = views.HeadcountView
+        self.headcount_export_view = views.HeadcountExportView
+        self.booking_cancel_view = views.BookingCancelView
+        self.closure_list_view = views.ClosureListView
+        self.closure_delete_view = views.ClosureDeleteView
 
     def get_urls(self):
         urls = [
@@ -61,6 +71,23 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
                 "demandes/<int:pk>/piece/",
                 self.access_request_document_view.as_view(),
                 name="access-request-document",
+            ),
+            path("effectifs/", self.headcount_view.as_view(), name="headcount"),
+            path(
+                "effectifs/export.csv",
+                self.headcount_export_view.as_view(),
+                name="headcount-export",
+            ),
+            path(
+                "effectifs/reservations/<int:pk>/annuler/",
+                self.booking_cancel_view.as_view(),
+                name="booking-cancel",
+            ),
+            path("fermetures/", self.closure_list_view.as_view(), name="closure-list"),
+            path(
+                "fermetures/<int:pk>/supprimer/",
+                self.closure_delete_view.as_view(),
+                name="closure-delete",
             ),
         ]
         return self.post_process_urls(urls)

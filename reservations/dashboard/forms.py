@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import AccessStatus, DocumentKind
@@ -58,3 +59,38 @@ class RequestDocumentForm(ServiceErrorsMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class HeadcountForm(forms.Form):
+    """Which service and day to count; the services offered are the agent's communes'."""
+
+    service = forms.ModelChoiceField(queryset=None, label=_("Service"))
+    date = forms.DateField(label=_("Jour"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services_for_agent(agent)
+
+
+class ClosureForm(ServiceErrorsMixin, forms.Form):
+    """An exceptional closure of one of the agent's communes' services (those with a calendar)."""
+
+    service = forms.ModelChoiceField(queryset=None, label=_("Service"))
+    date = forms.DateField(label=_("Jour"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=200,
+        help_text=_("Par exemple « Grève » ou « Sortie scolaire » ; envoyé aux familles."),
+    )
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services_for_agent(agent).filter(calendar__isnull=False)
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day < timezone.localdate():
+            raise ValidationError(
+                _("Ce jour est passé : choisissez aujourd'hui ou un jour à venir.")
+            )
+        return day

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from oscar.core.loading import get_model
 
-from ..models import AccessStatus, ServiceAccess
+from ..models import AccessStatus, Booking, Closure, ServiceAccess
 from ..selectors import accesses_for_agent, communes_of
 
 Product = get_model("catalogue", "Product")
@@ -53,3 +53,17 @@ def pending_counts(agent) -> dict[str, int | None]:
             else None
         ),
     }
+
+
+def bookings_for_agent(agent) -> QuerySet:
+    """The bookings of the agent's communes, to act on one of them on a parent's behalf."""
+    return Booking.objects.filter(commune__in=communes_of(agent))
+
+
+def closures_for_agent(agent) -> QuerySet:
+    """The exceptional closures of the agent's communes' services, latest day first."""
+    return (
+        Closure.objects.filter(calendar__service__in=services_for_agent(agent))
+        .select_related("calendar__service", "created_by")
+        .order_by("-date", "-pk")
+    )

@@ -1,0 +1,118 @@
+"""Exceptional closures decided by a commune (strike, school trip): closing a day cancels its
+paid bookings, refunds each price to the service's pot and tells each family once by e-mail."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from .bookings import cancel_bookings
+from .models import Booking, BookingStatus, Closure, ServiceCalendar
+from .models.bookings import ActorRole
+
+
+@dataclass(frozen=True)
+class ClosedDay:
+    closure: Closure
+    cancelled: list[Booking]
+    # Bookings still awaiting their card payment: nothing was paid, so nothing can be refunded
+    # yet; they are cancelled automatically when unpaid, or by an agent once paid.
+    pending_payment: list[Booking]
+
+
+def close_day(service, day: date, reason: str, by, *, now=None) -> ClosedDay:
+    """Close `service` on `day`, all or nothing: ValidationError when it has no calendar or is
+    already closed that day."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Checkouts lock the same row: no meal can be booked on the day while it closes.
+        calendar = ServiceCalendar.objects.select_for_update().filter(service=service).first()
+        if calendar is None:
+            raise ValidationError(
+                {"service": _("Ce service n'a pas de calendrier : définissez-le d'abord.")}
+            )
+        if Closure.objects.filter(calendar=calendar, date=day).exists():
+            raise ValidationError(
+                {
+                    "date": _(
+                        "Ce service est déjà fermé le %(date)s : supprimez cette fermeture pour "
+                        "en saisir une autre."
+                    )
+                    % {"date": f"{day:%d/%m/%Y}"}
+                }
+            )
+        closure = Closure.objects.create(calendar=calendar, date=day, reason=reason, created_by=by)
+        day_bookings = Booking.objects.filter(service=service, date=day)
+        paid = list(day_bookings.filter(status=BookingStatus.CONFIRMED))
+        cancelled = (
+            cancel_bookings(
+                paid,
+                by=by,
+                role=ActorRole.AGENT,
+                now=now,
+                reason=_("Fermeture exceptionnelle : %(reason)s") % {"reason": reason},
+                enforce_deadline=False,
+            )
+            if paid
+            else []
+        )
+        pending = list(
+            day_bookings.filter(status=BookingStatus.PENDING_PAYMENT).select_related("beneficiary")
+        )
+        _email_families(service, closure, cancelled)
+    return ClosedDay(closure=closure, cancelled=cancelled, pending_payment=pending)
+
+
+def reopen_day(closure) -> None:
+    """Delete a closure: the day opens again for bookings; the cancelled ones stay cancelled."""
+    closure.delete()
+
+
+def _email_families(service, closure, cancelled) -> None:
+    # send_mail goes through the Celery task backend, after this transaction commits.
+    by_account = defaultdict(list)
+    for booking in cancelled:
+        by_account[booking.account_id].append(booking)
+    accounts = {
+        booking.account_id: booking.account
+        for booking in Booking.objects.filter(pk__in=[b.pk for b in cancelled]).select_related(
+            "account"
+        )
+    }
+    for account_id, bookings in by_account.items():
+        account = accounts[account_id]
+        meals = "\n".join(
+            _("- %(name)s : %(price)s € rendus")
+            % {"name": b.beneficiary, "price": number_format(b.unit_price, 2)}
+            for b in bookings
+        )
+        total = sum(b.unit_price for b in bookings)
+        send_mail(
+            subject=_("Fermeture exceptionnelle : %(service)s le %(date)s")
+            % {"service": service.title, "date": f"{closure.date:%d/%m/%Y}"},
+            message=_(
+                "Bonjour %(name)s,\n\n"
+                "Le service « %(service)s » sera exceptionnellement fermé le %(date)s "
+                "(%(reason)s).\n\n"
+                "Les repas réservés ce jour-là sont annulés :\n%(meals)s\n\n"
+                "Au total, %(total)s € sont rendus au porte-monnaie de ce service : ils "
+                "serviront à vos prochaines réservations.\n\n"
+                "L'équipe Portail Famille"
+            )
+            % {
+                "name": account.get_full_name() or account.email,
+                "service": service.title,
+                "date": f"{closure.date:%d/%m/%Y}",
+                "reason": closure.reason,
+                "meals": meals,
+                "total": number_format(total, 2),
+            },
+            from_email=None,
+            recipient_list=[account.email],
+        )

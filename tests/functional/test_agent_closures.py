@@ -1,0 +1,223 @@
+"""Exceptional closures in the agents' dashboard: closing a day cancels its paid meals, refunds
+each to the service's pot and e-mails each family once; deleting a closure re-opens the day."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from reservations.closures import close_day
+from reservations.models import BookingStatus, Closure
+from tests.booking_factories import MEAL_DAY, OTHER_MEAL_DAY, make_booking, make_canteen
+from tests.factories import AgentFactory, ParentFactory, PartnerFactory
+from tests.functional.test_checkout_payment import service_pot
+from tests.reservations_factories import BeneficiaryFactory
+
+pytestmark = pytest.mark.django_db
+
+CLOSURES = "/dashboard/familles/fermetures/"
+
+
+def delete_url(closure):
+    return f"{CLOSURES}{closure.pk}/supprimer/"
+
+
+@pytest.fixture
+def rosieres():
+    return PartnerFactory(name="Rosières")
+
+
+@pytest.fixture
+def canteen(rosieres):
+    return make_canteen(rosieres)
+
+
+@pytest.fixture
+def bains_canteen():
+    return make_canteen(PartnerFactory(name="Bains"), title="Cantine de Bains")
+
+
+@pytest.fixture
+def agent(rosieres):
+    return AgentFactory(communes=[rosieres])
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def family():
+    parent = ParentFactory(first_name="Claire", last_name="Martin")
+    return (
+        parent,
+        BeneficiaryFactory(account=parent, first_name="Léa"),
+        BeneficiaryFactory(account=parent, first_name="Tom"),
+    )
+
+
+def book(beneficiary, canteen, **fields):
+    service, meal, _ = canteen
+    return make_booking(beneficiary, service=service, tariff_option=meal, **fields)
+
+
+def close(client, service, day=MEAL_DAY, reason="Grève"):
+    return client.post(CLOSURES, {"service": service.pk, "date": day.isoformat(), "reason": reason})
+
+
+def refresh(*bookings):
+    for booking in bookings:
+        booking.refresh_from_db()
+    return [booking.status for booking in bookings]
+
+
+def test_closing_a_day_cancels_and_refunds_its_meals_and_emails_each_family_once(
+    agent_client, agent, canteen, family, django_capture_on_commit_callbacks
+):
+    service = canteen[0]
+    parent, lea, tom = family
+    other_parent = ParentFactory()
+    lea_meal, tom_meal = book(lea, canteen), book(tom, canteen)
+    other_meal = book(BeneficiaryFactory(account=other_parent), canteen, price="1.00")
+    next_day = book(lea, canteen, day=OTHER_MEAL_DAY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = close(agent_client, service)
+
+    assert response.status_code == 302
+    assert response["Location"] == CLOSURES
+    closure = Closure.objects.get()
+    assert (closure.calendar, closure.date, closure.reason) == (canteen[2], MEAL_DAY, "Grève")
+    assert closure.created_by == agent
+    assert refresh(lea_meal, tom_meal, other_meal, next_day) == [
+        BookingStatus.CANCELLED,
+        BookingStatus.CANCELLED,
+        BookingStatus.CANCELLED,
+        BookingStatus.CONFIRMED,
+    ]
+    assert (lea_meal.cancelled_by, lea_meal.cancelled_by_role) == (agent, "agent")
+    assert lea_meal.cancellation_reason == "Fermeture exceptionnelle : Grève"
+    assert service_pot(parent, service) == Decimal("6.60")
+    assert service_pot(other_parent, service) == Decimal("1.00")
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [parent.email, other_parent.email]
+    )
+    body = next(m.body for m in mail.outbox if m.to == [parent.email])
+    assert "12/03/2030" in body and "Grève" in body
+    assert "Léa" in body and "Tom" in body and "6,60 €" in body
+
+
+def test_a_meal_awaiting_payment_is_left_to_its_payment_and_the_agent_is_warned(
+    agent_client, canteen, family, django_capture_on_commit_callbacks
+):
+    pending = book(family[1], canteen, status=BookingStatus.PENDING_PAYMENT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = close(agent_client, canteen[0])
+
+    assert response.status_code == 302
+    assert refresh(pending) == [BookingStatus.PENDING_PAYMENT]
+    assert mail.outbox == []
+    page = agent_client.get(response["Location"]).content.decode()
+    assert "attendent encore leur paiement" in page
+
+
+def test_a_second_closure_of_the_same_day_is_a_form_error_and_changes_nothing(
+    agent_client, agent, canteen, family, django_capture_on_commit_callbacks
+):
+    close_day(canteen[0], MEAL_DAY, "Grève", by=agent)
+    # Booked since (an agent may book on a closed day later): it must stay untouched.
+    meal = book(family[1], canteen)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = close(agent_client, canteen[0], reason="Sortie scolaire")
+
+    assert response.status_code == 200
+    assert "déjà fermé le 12/03/2030" in response.context["form"].errors["date"][0]
+    assert Closure.objects.get().reason == "Grève"
+    assert refresh(meal) == [BookingStatus.CONFIRMED]
+    assert mail.outbox == []
+
+
+def test_close_day_refuses_a_day_already_closed(agent, canteen):
+    close_day(canteen[0], MEAL_DAY, "Grève", by=agent)
+
+    with pytest.raises(ValidationError):
+        close_day(canteen[0], MEAL_DAY, "Encore", by=agent)
+    assert Closure.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"reason": ""}, "reason"),
+        ({"date": "2020-01-06"}, "date"),
+        ({"date": "pas une date"}, "date"),
+    ],
+)
+def test_an_invalid_closure_is_a_form_error_and_changes_nothing(
+    agent_client, canteen, family, data, field
+):
+    meal = book(family[1], canteen)
+    post = {"service": canteen[0].pk, "date": MEAL_DAY.isoformat(), "reason": "Grève", **data}
+
+    response = agent_client.post(CLOSURES, post)
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Closure.objects.exists()
+    assert refresh(meal) == [BookingStatus.CONFIRMED]
+
+
+def test_another_communes_service_cannot_be_closed(agent_client, canteen, bains_canteen):
+    meal = book(BeneficiaryFactory(), bains_canteen)
+
+    response = close(agent_client, bains_canteen[0])
+
+    assert response.status_code == 200
+    assert "service" in response.context["form"].errors
+    assert not Closure.objects.exists()
+    assert refresh(meal) == [BookingStatus.CONFIRMED]
+
+
+def test_the_list_shows_only_the_agents_communes_closures(
+    agent_client, agent, canteen, bains_canteen
+):
+    close_day(canteen[0], MEAL_DAY, "Grève des cantinières", by=agent)
+    close_day(bains_canteen[0], MEAL_DAY, "Sortie à Bains", by=None)
+
+    page = agent_client.get(CLOSURES).content.decode()
+
+    assert "Grève des cantinières" in page
+    assert "Sortie à Bains" not in page
+
+
+def test_deleting_a_closure_reopens_the_day_and_cancelled_meals_stay_cancelled(
+    agent_client, agent, canteen, family
+):
+    meal = book(family[1], canteen)
+    closure = close_day(canteen[0], MEAL_DAY, "Grève", by=agent).closure
+
+    response = agent_client.post(delete_url(closure))
+
+    assert response.status_code == 302
+    assert not Closure.objects.exists()
+    assert refresh(meal) == [BookingStatus.CANCELLED]
+    assert service_pot(family[0], canteen[0]) == Decimal("3.30")
+
+
+def test_deleting_another_communes_closure_is_a_404(agent_client, bains_canteen):
+    closure = close_day(bains_canteen[0], MEAL_DAY, "Sortie", by=None).closure
+
+    assert agent_client.post(delete_url(closure)).status_code == 404
+    assert Closure.objects.filter(pk=closure.pk).exists()
+
+
+def test_the_navigation_offers_the_headcount_and_the_closures(agent_client):
+    page = agent_client.get("/dashboard/").content.decode()
+
+    assert "/dashboard/familles/effectifs/" in page
+    assert "/dashboard/familles/fermetures/" in page
