@@ -8,8 +8,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .bookings import cancel_bookings
@@ -75,44 +75,26 @@ def reopen_day(closure) -> None:
 
 
 def _email_families(service, closure, cancelled) -> None:
-    # send_mail goes through the Celery task backend, after this transaction commits.
+    """One e-mail per family listing its cancelled meals and the refund (sent by the Celery task
+    backend after this transaction commits)."""
+    bookings = Booking.objects.filter(pk__in=[b.pk for b in cancelled]).select_related(
+        "account", "beneficiary"
+    )
     by_account = defaultdict(list)
-    for booking in cancelled:
-        by_account[booking.account_id].append(booking)
-    accounts = {
-        booking.account_id: booking.account
-        for booking in Booking.objects.filter(pk__in=[b.pk for b in cancelled]).select_related(
-            "account"
-        )
-    }
-    for account_id, bookings in by_account.items():
-        account = accounts[account_id]
-        meals = "\n".join(
-            _("- %(name)s : %(price)s € rendus")
-            % {"name": b.beneficiary, "price": number_format(b.unit_price, 2)}
-            for b in bookings
-        )
-        total = sum(b.unit_price for b in bookings)
+    for booking in bookings:
+        by_account[booking.account].append(booking)
+    for account, family_bookings in by_account.items():
+        context = {
+            "account": account,
+            "service": service,
+            "closure": closure,
+            "bookings": family_bookings,
+            "total": sum(b.unit_price for b in family_bookings),
+        }
         send_mail(
             subject=_("Fermeture exceptionnelle : %(service)s le %(date)s")
             % {"service": service.title, "date": f"{closure.date:%d/%m/%Y}"},
-            message=_(
-                "Bonjour %(name)s,\n\n"
-                "Le service « %(service)s » sera exceptionnellement fermé le %(date)s "
-                "(%(reason)s).\n\n"
-                "Les repas réservés ce jour-là sont annulés :\n%(meals)s\n\n"
-                "Au total, %(total)s € sont rendus au porte-monnaie de ce service : ils "
-                "serviront à vos prochaines réservations.\n\n"
-                "L'équipe Portail Famille"
-            )
-            % {
-                "name": account.get_full_name() or account.email,
-                "service": service.title,
-                "date": f"{closure.date:%d/%m/%Y}",
-                "reason": closure.reason,
-                "meals": meals,
-                "total": number_format(total, 2),
-            },
+            message=render_to_string("reservations/email/closure.txt", context),
             from_email=None,
             recipient_list=[account.email],
         )
