@@ -14,6 +14,7 @@ from oscar.core.loading import get_model
 from oscarapi.serializers import checkout
 from rest_framework import serializers
 
+from shop.order.creator import BulkOrderCreator, prefetch_line_relations
 from shop.payment import processing
 from shop.payment.constants import (
     CARD_MINIMUM_AMOUNT,
@@ -38,10 +39,8 @@ __all__ = [
 ]
 
 PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
-ProductRecord = get_model("analytics", "ProductRecord")
 Source = get_model("payment", "Source")
 Transaction = get_model("payment", "Transaction")
-UserRecord = get_model("analytics", "UserRecord")
 
 CHOOSE_A_METHOD = gettext_lazy(
     "Choisissez le moyen de paiement : « wallet » (porte-monnaie), « card » (carte bancaire) "
@@ -96,6 +95,14 @@ class CheckoutSerializer(checkout.CheckoutSerializer):
             )
         return attrs
 
+    def _shipping_method(self, request, basket, shipping_method_code, shipping_address):
+        # The first step of oscar-api's validate() after the offers are applied to the lines:
+        # Oscar asks each line's product class whether it ships (a query per line) before the
+        # order creator reads the lines' partners, parents and options. Load them all at once,
+        # on the basket's own lines (a reload would drop the offers' discounts).
+        prefetch_line_relations(basket.all_lines())
+        return super()._shipping_method(request, basket, shipping_method_code, shipping_address)
+
     def create(self, validated_data):
         """Pay (wallet debit, card payment to confirm), then write the order with its payment
         records, as Oscar's checkout does: handle_payment, then place_order."""
@@ -107,11 +114,52 @@ class CheckoutSerializer(checkout.CheckoutSerializer):
             basket=basket,
             method=validated_data["payment_method"],
         )
-        _lock_analytics_counters(basket, self.request.user)
         order = super().create(validated_data)
         if not self.outcome.card_amount:
             order.set_status(ORDER_PAID)
         basket.submit()
+        return order
+
+    def place_order(
+        self,
+        order_number,
+        user,
+        basket,
+        shipping_address,
+        shipping_method,
+        shipping_charge,
+        order_total,
+        billing_address=None,
+        surcharges=None,
+        **kwargs,
+    ):
+        """Oscar's OrderPlacementMixin.place_order, with our BulkOrderCreator: the order lines,
+        their prices and attributes are written in bulk, and Oscar's analytics counters created,
+        locked and bumped in a few statements (shop/order/)."""
+        shipping_address = self.create_shipping_address(user, shipping_address)
+        billing_address = self.create_billing_address(
+            user, billing_address, shipping_address, **kwargs
+        )
+        if "status" in kwargs:
+            status = kwargs.pop("status")
+        else:
+            status = self.get_initial_order_status(basket)
+        request = kwargs.pop("request") if "request" in kwargs else self.request
+        order = BulkOrderCreator().place_order(
+            user=user,
+            order_number=order_number,
+            basket=basket,
+            shipping_address=shipping_address,
+            shipping_method=shipping_method,
+            shipping_charge=shipping_charge,
+            total=order_total,
+            billing_address=billing_address,
+            status=status,
+            request=request,
+            surcharges=surcharges,
+            **kwargs,
+        )
+        self.save_payment_details(order)
         return order
 
     def handle_payment(self, order_number, total, **kwargs):
@@ -199,26 +247,6 @@ class CheckoutSerializer(checkout.CheckoutSerializer):
             for event in self._payment_events
             for line_id, quantity in lines
         )
-
-
-def _lock_analytics_counters(basket, user):
-    """Oscar's analytics receiver bumps one counter row per product on `order_placed`, creating
-    it when missing. Inside our checkout transaction, two first purchases of a product would
-    collide on that insert (an IntegrityError that aborts the transaction), and two baskets
-    holding the same products in another order could deadlock. So: create the missing rows
-    without conflict, then lock them in id order, before the order is written."""
-    product_ids = sorted({line.product_id for line in basket.all_lines()})
-    ProductRecord.objects.bulk_create(
-        [ProductRecord(product_id=product_id) for product_id in product_ids],
-        ignore_conflicts=True,
-    )
-    UserRecord.objects.bulk_create([UserRecord(user=user)], ignore_conflicts=True)
-    list(
-        ProductRecord.objects.select_for_update()
-        .filter(product_id__in=product_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
 
 
 # --- Response --------------------------------------------------------------------------------

@@ -1,0 +1,230 @@
+"""Oscar's OrderCreator, writing the order's lines in bulk.
+
+Stock Oscar creates each order line, then its prices and each of its attributes, one INSERT at
+a time, and reads each line's partner, parent product, product class and options on the way:
+about twelve queries per meal. `BulkOrderCreator` writes the same rows with one `bulk_create`
+per table, after loading what the lines need in one query per relation. Stock is allocated only
+for product classes that track it (ours do not: no query), and Oscar's analytics counters are
+bumped in one statement per table (shop/order/analytics.py) instead of one per line.
+
+`order_placed` is still sent once, with the order, after the rows are written. Oscar's analytics
+receiver, which would bump the counters again line by line, is disconnected by shop.config.Shop:
+the counters are recorded here."""
+
+from decimal import Decimal as D
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils.translation import gettext_lazy as _
+from oscar.apps.order import exceptions
+from oscar.apps.order.signals import order_placed
+from oscar.apps.order.utils import OrderCreator, OrderNumberGenerator
+from oscar.core.loading import get_model
+
+from . import analytics
+
+__all__ = ["BulkOrderCreator", "prefetch_line_relations"]
+
+Line = get_model("order", "Line")
+LineAttribute = get_model("order", "LineAttribute")
+LinePrice = get_model("order", "LinePrice")
+Order = get_model("order", "Order")
+OrderLineDiscount = get_model("order", "OrderLineDiscount")
+BasketLineAttribute = get_model("basket", "LineAttribute")
+
+
+def prefetch_line_relations(basket_lines) -> None:
+    """Load, once for all the basket's lines, what writing their order lines reads: the stock
+    record's partner, the parent product (a child's title), the product class (does it track
+    stock?) and each attribute's option. The lines are the basket's own objects, offers applied:
+    they are completed in place, not reloaded (a reload would drop their discounts)."""
+    basket_lines = list(basket_lines)
+    lookups = [
+        "stockrecord__partner",
+        "product__product_class",
+        "product__parent__product_class",
+    ]
+    prefetched = getattr(basket_lines[0], "_prefetched_objects_cache", {}) if basket_lines else {}
+    if "attributes" in prefetched:
+        # all_lines() prefetched the attributes already: only their options are missing.
+        lookups.append("attributes__option")
+    else:
+        lookups.append(
+            Prefetch("attributes", queryset=BasketLineAttribute.objects.select_related("option"))
+        )
+    prefetch_related_objects(basket_lines, *lookups)
+
+
+class BulkOrderCreator(OrderCreator):
+    """Writes what Oscar's OrderCreator writes for a basket, lines in bulk (see the module)."""
+
+    def place_order(
+        self,
+        basket,
+        total,
+        shipping_method,
+        shipping_charge,
+        user=None,
+        shipping_address=None,
+        billing_address=None,
+        order_number=None,
+        status=None,
+        request=None,
+        surcharges=None,
+        **kwargs,
+    ):
+        # Oscar's place_order (oscar/apps/order/utils.py), but for the lines, the stock and the
+        # analytics: keep the rest in step with it when upgrading Oscar.
+        if basket.is_empty:
+            raise ValueError(_("Empty baskets cannot be submitted"))
+        if not order_number:
+            order_number = OrderNumberGenerator().order_number(basket)
+        if not status and hasattr(settings, "OSCAR_INITIAL_ORDER_STATUS"):
+            status = settings.OSCAR_INITIAL_ORDER_STATUS
+        if Order._default_manager.filter(number=order_number).exists():
+            raise ValueError(_("There is already an order with number %s") % order_number)
+
+        basket_lines = list(basket.all_lines())
+        prefetch_line_relations(basket_lines)
+        with transaction.atomic():
+            # Counter rows created and locked in id order before the order is written.
+            analytics.lock_counters([line.product_id for line in basket_lines], user)
+            kwargs["surcharges"] = surcharges
+            order = self.create_order_model(
+                user,
+                basket,
+                shipping_address,
+                shipping_method,
+                shipping_charge,
+                billing_address,
+                total,
+                order_number,
+                status,
+                request,
+                **kwargs,
+            )
+            for voucher in basket.vouchers.select_for_update():
+                if not voucher.is_active():  # basket ignores inactive vouchers
+                    basket.vouchers.remove(voucher)
+                else:
+                    available_to_user, msg = voucher.is_available_to_user(user=user)
+                    if not available_to_user:
+                        raise ValueError(msg)
+
+            for application in basket.offer_applications:
+                application["message"] = application["offer"].apply_deferred_benefit(
+                    basket, order, application
+                )
+                if application["result"].affects_shipping:
+                    shipping_discount = shipping_method.discount(basket)
+                    if shipping_discount <= D("0.00"):
+                        continue
+                    application["discount"] = shipping_discount
+                self.create_discount_model(order, application)
+                self.record_discount(application)
+
+            for voucher in basket.vouchers.all():
+                self.record_voucher_usage(order, voucher, user)
+
+            order_lines = self.create_lines_in_bulk(order, basket_lines)
+            self.allocate_stock(basket_lines)
+            analytics.record_order(order, user, order_lines)
+
+        order_placed.send(sender=self, order=order, user=user)
+        return order
+
+    def create_lines_in_bulk(self, order, basket_lines):
+        """The order lines, in basket order (their ids keep the order the parent saw), then
+        their prices, attributes and discounts: one INSERT per table."""
+        order_lines = Line._default_manager.bulk_create(
+            [Line(**self.line_fields(order, basket_line)) for basket_line in basket_lines]
+        )
+        pairs = list(zip(order_lines, basket_lines, strict=True))
+        LinePrice._default_manager.bulk_create(
+            LinePrice(
+                order=order,
+                line=order_line,
+                quantity=quantity,
+                price_incl_tax=price_incl_tax,
+                price_excl_tax=price_excl_tax,
+                tax_code=basket_line.tax_code,
+            )
+            for order_line, basket_line in pairs
+            for price_incl_tax, price_excl_tax, quantity in basket_line.get_price_breakdown()
+        )
+        LineAttribute._default_manager.bulk_create(
+            LineAttribute(
+                line=order_line, option=attr.option, type=attr.option.code, value=attr.value
+            )
+            for order_line, basket_line in pairs
+            for attr in basket_line.attributes.all()
+        )
+        self.create_line_discounts_in_bulk(order, pairs)
+        for order_line, basket_line in pairs:
+            self.create_additional_line_models(order, order_line, basket_line)
+        return order_lines
+
+    def line_fields(self, order, basket_line, extra_line_fields=None) -> dict:
+        """The fields Oscar's create_line_models gives an order line."""
+        product = basket_line.product
+        stockrecord = basket_line.stockrecord
+        if not stockrecord:
+            raise exceptions.UnableToPlaceOrder(f"Basket line #{basket_line.id} has no stockrecord")
+        partner = stockrecord.partner
+        fields = {
+            "order": order,
+            "partner": partner,
+            "partner_name": partner.name,
+            "partner_sku": stockrecord.partner_sku,
+            "stockrecord": stockrecord,
+            "product": product,
+            "title": product.get_title(),
+            "upc": product.upc,
+            "quantity": basket_line.quantity,
+            "line_price_excl_tax": basket_line.line_price_excl_tax_incl_discounts,
+            "line_price_incl_tax": basket_line.line_price_incl_tax_incl_discounts,
+            "line_price_before_discounts_excl_tax": basket_line.line_price_excl_tax,
+            "line_price_before_discounts_incl_tax": basket_line.line_price_incl_tax,
+            "unit_price_incl_tax": basket_line.unit_price_incl_tax,
+            "unit_price_excl_tax": basket_line.unit_price_excl_tax,
+            "tax_code": basket_line.tax_code,
+            "num_allocated": basket_line.quantity,
+        }
+        extra_line_fields = dict(extra_line_fields or {})
+        if hasattr(settings, "OSCAR_INITIAL_LINE_STATUS") and "status" not in extra_line_fields:
+            extra_line_fields["status"] = settings.OSCAR_INITIAL_LINE_STATUS
+        fields.update(extra_line_fields)
+        return fields
+
+    def create_line_discounts_in_bulk(self, order, pairs):
+        """Oscar's create_line_discount_models for every line: the order's discounts are read
+        once, not once per discounted line."""
+        wanted = [
+            (order_line, discount)
+            for order_line, basket_line in pairs
+            for discount in basket_line.discounts
+            if discount.offer
+        ]
+        if not wanted:
+            return
+        order_discounts = {}
+        for order_discount in order.discounts.order_by("pk"):
+            order_discounts.setdefault(order_discount.offer_id, order_discount)
+        OrderLineDiscount._default_manager.bulk_create(
+            OrderLineDiscount(
+                line=order_line,
+                order_discount=order_discounts[discount.offer.id],
+                is_incl_tax=discount.incl_tax,
+                amount=discount.amount,
+            )
+            for order_line, discount in wanted
+            if discount.offer.id in order_discounts
+        )
+
+    def allocate_stock(self, basket_lines):
+        """Oscar's update_stock_records, for the lines whose product class tracks stock, in
+        stock-record order (concurrent checkouts lock the rows in the same order)."""
+        tracked = [line for line in basket_lines if line.product.get_product_class().track_stock]
+        for line in sorted(tracked, key=lambda line: line.stockrecord_id):
+            line.stockrecord.allocate(line.quantity)
