@@ -3,9 +3,9 @@ French errors, removal, the summary, the month calendar, and flat query counts."
 
 from datetime import date, datetime
 from decimal import Decimal
-from unittest import mock
 
 import pytest
+import time_machine
 from oscar.core.loading import get_model
 from rest_framework.test import APIClient
 
@@ -31,7 +31,7 @@ def client_for(user):
 
 @pytest.fixture
 def clock():
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
+    with time_machine.travel(NOW, tick=False):
         yield
 
 
@@ -290,7 +290,7 @@ def test_calendar_locks_days_past_the_booking_deadline(canteen):
     family = make_family(children, children=1)
     late = datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
 
-    with mock.patch("django.utils.timezone.now", return_value=late):
+    with time_machine.travel(late, tick=False):
         response = client_for(family.parent).get(
             CALENDAR, {"beneficiary": family.children[0].pk, "month": "2026-12"}
         )
