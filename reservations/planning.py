@@ -202,9 +202,15 @@ def _identity_options(options, beneficiary_id, day) -> list[dict]:
     ]
 
 
-def _lock_basket(account):
-    """The account's open basket, its row locked until the end of the transaction (created if
-    need be): two requests of one family cannot both pass the checks and add the same meal."""
+def _lock_basket(account, basket=None):
+    """The account's open basket (or the given basket of the account), its row locked until the
+    end of the transaction (created if need be): two requests of one family cannot both pass the
+    checks and add the same meal."""
+    if basket is not None:
+        basket = Basket.objects.select_for_update().get(pk=basket.pk, owner=account)
+        if not basket.can_be_edited:
+            raise BasketNotEditable
+        return basket
     basket = Basket.open.select_for_update().filter(owner=account).order_by("pk").first()
     if basket is None:
         basket = Basket.objects.create(owner=account)
@@ -225,13 +231,21 @@ def dates_between(start: date, end: date, weekdays) -> list[date]:
 
 @transaction.atomic
 def add_meals_to_basket(
-    *, account, service_id: int, beneficiary_ids, dates, now: datetime, skip_closed=False
+    *,
+    account,
+    service_id: int,
+    beneficiary_ids,
+    dates,
+    now: datetime,
+    skip_closed=False,
+    basket=None,
 ):
     """Add one line per beneficiary × date to `account`'s basket, each priced and frozen, or
     nothing at all: raises MealsRefused listing every refused meal with its reason in French.
 
     `now` is the request's clock. With `skip_closed` (a weekday pattern), closed days are left
-    out rather than refused. Returns the basket."""
+    out rather than refused. `basket`: another editable basket of the account than its open one
+    (an agent booking on the family's behalf). Returns the basket."""
     beneficiary_ids = list(dict.fromkeys(beneficiary_ids))
     dates = sorted(set(dates))
     family = _family(account, beneficiary_ids)
@@ -240,7 +254,7 @@ def add_meals_to_basket(
         raise UnknownService(service_id)
     accesses = _accepted_accesses(account, beneficiary_ids, [service.pk])
     if not dates or not beneficiary_ids:
-        return _lock_basket(account)
+        return _lock_basket(account, basket)
     try:
         window = calendar_window(service, dates[0], dates[-1])
     except ServiceCalendar.DoesNotExist:
@@ -265,7 +279,7 @@ def add_meals_to_basket(
         if beneficiary_id in family:
             family_booked[day].add(beneficiary_id)
 
-    basket = _lock_basket(account)
+    basket = _lock_basket(account, basket)
     options = meal_options()
     in_basket: dict[date, set[int]] = defaultdict(set)
     references = set()
