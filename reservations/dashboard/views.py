@@ -40,6 +40,7 @@ from .tables import AccessTable, AccountTable
 
 class AccountListView(SingleTableView):
     template_name = "reservations/dashboard/account_list.html"
+    extra_context = {"page_title": _("Comptes à valider")}
     table_class = AccountTable
     context_table_name = "accounts"
 
@@ -66,6 +67,7 @@ class AccountValidateView(generic.View):
 
 class AccessListView(SingleTableView):
     template_name = "reservations/dashboard/access_list.html"
+    extra_context = {"page_title": _("Demandes d'accès")}
     table_class = AccessTable
     context_table_name = "accesses"
 
@@ -294,6 +296,10 @@ class ClosureListView(generic.ListView):
     cancelled and refunded, and each family is told by e-mail."""
 
     template_name = "reservations/dashboard/closure_list.html"
+    extra_context = {
+        "page_title": _("Fermetures exceptionnelles"),
+        "breadcrumb_label": _("Fermetures"),
+    }
     context_object_name = "closures"
     paginate_by = settings.OSCAR_DASHBOARD_ITEMS_PER_PAGE
     http_method_names = ["get", "post"]

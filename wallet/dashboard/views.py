@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views import generic
 from django_tables2 import SingleTableView
 
@@ -31,6 +31,7 @@ from .tables import ParentWalletTable
 
 class WalletListView(SingleTableView):
     template_name = "wallet/dashboard/wallet_list.html"
+    extra_context = {"page_title": gettext_lazy("Porte-monnaie")}
     table_class = ParentWalletTable
     context_table_name = "families"
 
