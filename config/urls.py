@@ -35,5 +35,6 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail's catch-all page serving comes last.
+# The parent front end (themes/), then Wagtail's catch-all page serving, last.
+urlpatterns.append(path("", include("themes.site_urls")))
 urlpatterns.append(path("", include(wagtail_urls)))

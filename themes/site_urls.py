@@ -1,0 +1,17 @@
+"""The parent front end's pages, mounted at / by config/urls.py before Wagtail's page serving.
+Each area of the site keeps its own `urlpatterns` beside its views."""
+
+from .views import account, bookings, family, orders, planning, public, space, wallet
+
+app_name = "portail"
+
+urlpatterns = [
+    *public.urlpatterns,
+    *account.urlpatterns,
+    *space.urlpatterns,
+    *family.urlpatterns,
+    *planning.urlpatterns,
+    *wallet.urlpatterns,
+    *bookings.urlpatterns,
+    *orders.urlpatterns,
+]

@@ -1,0 +1,40 @@
+"""The parent's space home ("Mon espace"), and its navigation shared by every page of it."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from ..access import parent_required, signed_in_required
+
+# (url name, label): the parent's space menu, in the seed guides' order.
+SPACE_MENU = (
+    ("portail:space", _("Mon espace")),
+    ("portail:profile", _("Mes informations personnelles")),
+    ("portail:beneficiaries", _("Mes filiations")),
+    ("portail:services", _("Mes services")),
+    ("portail:planning", _("Réserver")),
+    ("portail:basket", _("Mon panier")),
+    ("portail:wallet", _("Mon porte-monnaie")),
+    ("portail:bookings", _("Mes réservations")),
+    ("portail:orders", _("Mes commandes")),
+)
+
+
+class SpaceHomeView(TemplateView):
+    template_name = "themes/space/home.html"
+
+
+class AwaitingValidationView(TemplateView):
+    """Signed in, not yet validated by the commune: what happens next."""
+
+    template_name = "themes/space/awaiting_validation.html"
+
+
+urlpatterns = [
+    path("espace/", parent_required(SpaceHomeView.as_view()), name="space"),
+    path(
+        "espace/en-attente/",
+        signed_in_required(AwaitingValidationView.as_view()),
+        name="awaiting_validation",
+    ),
+]
