@@ -1,9 +1,12 @@
 """Read queries, scoped to whoever asks: a parent sees their own rows, an agent their communes'."""
 
+import re
+
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from .models import AccessDocument, Beneficiary, ServiceAccess
+from .models import AccessDocument, Beneficiary, Booking, BookingStatus, ServiceAccess
 
 Partner = get_model("partner", "Partner")
 
@@ -49,3 +52,42 @@ def readable_documents(user) -> QuerySet:
     if user.is_superuser:
         return documents
     return documents.filter(Q(access__account=user) | Q(access__commune__users=user)).distinct()
+
+
+# --- The family's bookings ("Mes réservations") ---------------------------------------------
+
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def bookings_of(account) -> QuerySet:
+    """The family's bookings, with what a list of them shows."""
+    return Booking.objects.filter(account=account).select_related(
+        "beneficiary", "service", "commune"
+    )
+
+
+def filter_bookings(bookings: QuerySet, params) -> tuple[QuerySet, dict[str, list[str]]]:
+    """The bookings narrowed by the `beneficiary`, `month` (AAAA-MM) and `status` parameters of
+    a query string (the API's and the web pages'), by date; and, by parameter, the French
+    errors of those that are malformed."""
+    errors = {}
+    if beneficiary := params.get("beneficiary"):
+        if not str(beneficiary).isdigit():
+            errors["beneficiary"] = [_("Indiquez le numéro d'un bénéficiaire.")]
+        else:
+            bookings = bookings.filter(beneficiary_id=beneficiary)
+    if month := params.get("month"):
+        match = MONTH.match(month)
+        if match is None:
+            errors["month"] = [_("Indiquez un mois au format AAAA-MM, par exemple 2026-01.")]
+        else:
+            bookings = bookings.filter(date__year=int(match[1]), date__month=int(match[2]))
+    if booking_status := params.get("status"):
+        if booking_status not in BookingStatus.values:
+            errors["status"] = [
+                _("Statut inconnu. Choisissez parmi : %(choices)s.")
+                % {"choices": ", ".join(BookingStatus.values)}
+            ]
+        else:
+            bookings = bookings.filter(status=booking_status)
+    return bookings.order_by("date", "beneficiary_id", "pk"), errors

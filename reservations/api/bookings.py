@@ -2,7 +2,6 @@
 
 Mounted by `path("reservations/", include("reservations.api.bookings"))` under /api/."""
 
-import re
 from decimal import Decimal
 
 from django.urls import path
@@ -18,8 +17,9 @@ from rest_framework.views import APIView
 
 from ..bookings import cancel_bookings, cancellation_deadlines
 from ..exceptions import CancellationRefused
-from ..models import Booking, BookingStatus
+from ..models import Booking
 from ..models.bookings import ActorRole
+from ..selectors import bookings_of, filter_bookings
 from .booking_serializers import (
     BulkCancellationSerializer,
     CancellationRefusedSerializer,
@@ -27,7 +27,6 @@ from .booking_serializers import (
     ParentBookingSerializer,
 )
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 REFUSED = OpenApiResponse(
     CancellationRefusedSerializer,
     description=_(
@@ -37,12 +36,6 @@ REFUSED = OpenApiResponse(
     ),
 )
 NOT_FOUND = OpenApiResponse(description=_("Aucune réservation de ce numéro dans votre famille."))
-
-
-def bookings_of(account):
-    return Booking.objects.filter(account=account).select_related(
-        "beneficiary", "service", "commune"
-    )
 
 
 def serialized(bookings, request, now):
@@ -61,29 +54,12 @@ class BookingList(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
             return Booking.objects.none()
-        bookings = bookings_of(self.request.user)
-        params, errors = self.request.query_params, {}
-        if beneficiary := params.get("beneficiary"):
-            if not beneficiary.isdigit():
-                errors["beneficiary"] = [_("Indiquez le numéro d'un bénéficiaire.")]
-            bookings = bookings.filter(beneficiary_id=beneficiary) if not errors else bookings
-        if month := params.get("month"):
-            match = MONTH.match(month)
-            if match is None:
-                errors["month"] = [_("Indiquez un mois au format AAAA-MM, par exemple 2026-01.")]
-            else:
-                year, number = int(match[1]), int(match[2])
-                bookings = bookings.filter(date__year=year, date__month=number)
-        if booking_status := params.get("status"):
-            if booking_status not in BookingStatus.values:
-                errors["status"] = [
-                    _("Statut inconnu. Choisissez parmi : %(choices)s.")
-                    % {"choices": ", ".join(BookingStatus.values)}
-                ]
-            bookings = bookings.filter(status=booking_status)
+        bookings, errors = filter_bookings(
+            bookings_of(self.request.user), self.request.query_params
+        )
         if errors:
             raise serializers.ValidationError(errors)
-        return bookings.order_by("date", "beneficiary_id", "pk")
+        return bookings
 
     @extend_schema(
         operation_id="reservations_list",
