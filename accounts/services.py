@@ -287,6 +287,15 @@ def _account_from_uid(uid: str) -> User | None:
         return None
 
 
+def account_from_reset_link(uid: str, token: str) -> User | None:
+    """The account a reset link was sent to while the link still works, else None: the page that
+    asks for the new password says at once that a link has expired, before anything is typed."""
+    account = _account_from_uid(uid)
+    if account is None or not default_token_generator.check_token(account, token):
+        return None
+    return account
+
+
 @transaction.atomic
 def reset_password(*, uid: str, token: str, new_password: str) -> User:
     """Set a new password from the link of a reset e-mail. The link then stops working (the token
