@@ -75,6 +75,9 @@ COURSES = [
 
 
 class DishValue(blocks.StructValue):
+    def course_label(self) -> str:
+        return str(dict(COURSES).get(self.get("course"), ""))
+
     def allergen_labels(self) -> list[str]:
         return [str(Allergen(code).label) for code in self.get("allergens") or []]
 

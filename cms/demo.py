@@ -1,6 +1,6 @@
 """The pages of the demo world (config/demo.py builds the rest): a page per commune and per
-service with its règlement intérieur, a week of menus for Rosières' canteen, a news item per site,
-the officers' group of each commune and the moderation workflow.
+service with its règlement intérieur, a week of menus for Rosières' canteen, a news item and an
+accessibility statement per site, the officers' group of each commune and the moderation workflow.
 
 Pages are found by their slug under their parent: a missing page is created and published, an
 existing one is left as it is, so a rerun adds nothing and keeps what an officer edited during a
@@ -22,7 +22,15 @@ from wagtail.models import GroupPagePermission
 
 from accounts.roles import OFFICERS
 from cms.allergens import Allergen
-from cms.models import CommunePage, HomePage, MenuPage, NewsIndexPage, NewsPage, ServicePage
+from cms.models import (
+    CommunePage,
+    ContentPage,
+    HomePage,
+    MenuPage,
+    NewsIndexPage,
+    NewsPage,
+    ServicePage,
+)
 from cms.moderation import enable_moderation
 from cms.permissions import grant_commune_officers, officers_group_name
 
@@ -267,6 +275,118 @@ NEWS = {
 }
 
 
+# The accessibility statement of each site (RGAA), at the slug themes.demo links in the footer.
+ACCESSIBILITY_SLUG = "accessibilite"
+
+
+@dataclass(frozen=True)
+class AccessibilityContact:
+    organisation: str  # who publishes the site, as the statement's first sentence names it
+    # The same contact as the site's theme (themes/demo.py): cms may not import themes.
+    email: str
+    phone: str
+    postal_address: str
+
+
+ACCESSIBILITY_CONTACTS = {
+    "puy-en-velay": AccessibilityContact(
+        "La Communauté d'agglomération du Puy-en-Velay",
+        "contact.puy@portail-famille.test",
+        "04 65 71 00 01",
+        "Communauté d'agglomération du Puy-en-Velay, service Portail famille, "
+        "43000 Le Puy-en-Velay",
+    ),
+    "dombes": AccessibilityContact(
+        "La Communauté de communes de la Dombes",
+        "contact.dombes@portail-famille.test",
+        "04 65 71 00 02",
+        "Communauté de communes de la Dombes, service Portail famille, "
+        "01400 Châtillon-sur-Chalaronne",
+    ),
+}
+
+
+def accessibility_statement(contact: AccessibilityContact) -> list[dict]:
+    """The statement's body, on the model the RGAA publishes: conformity, what is not
+    accessible, how it was checked, contact and the "voies de recours"."""
+    organisation = html.escape(contact.organisation, quote=False)
+
+    def heading(text):
+        return {"type": "heading", "value": text}
+
+    def paragraph(text):
+        return {"type": "paragraph", "value": text}
+
+    return [
+        paragraph(
+            f"<p>{organisation} s'engage à rendre son portail famille accessible, conformément "
+            "à l'article 47 de la loi n° 2005-102 du 11 février 2005. Cette déclaration "
+            "d'accessibilité s'applique à l'ensemble du portail : pages d'information, espace "
+            "des familles, réservation et paiement.</p>"
+        ),
+        heading("État de conformité"),
+        paragraph(
+            "<p>Le portail famille est <strong>partiellement conforme</strong> avec le "
+            "référentiel général d'amélioration de l'accessibilité (RGAA), version 4.1.2, en "
+            "raison des non-conformités et des dérogations énumérées ci-dessous.</p>"
+        ),
+        heading("Résultats des tests"),
+        paragraph(
+            "<p>L'audit interne, réalisé en 2026 sur un échantillon de pages représentatif "
+            "(accueil, connexion, création de compte, Mes filiations, Mes services, "
+            "réservation, panier, paiement, Mon porte-monnaie, recherche, page d'un service, "
+            "menus de la semaine), montre que la majorité des critères applicables du RGAA "
+            "sont respectés. Un audit complet par un prestataire extérieur est prévu.</p>"
+        ),
+        heading("Contenus non accessibles"),
+        paragraph(
+            "<p>Non-conformités relevées :</p><ul>"
+            "<li>certains règlements intérieurs au format PDF, fournis par les communes, ne "
+            "sont pas balisés pour les lecteurs d'écran ; leur contenu est repris en texte "
+            "sur la page du service ;</li>"
+            "<li>le formulaire de paiement par carte bancaire est fourni par le prestataire "
+            "de paiement et n'a pas pu être audité en entier ;</li>"
+            "<li>quelques images des actualités publiées avant la mise en ligne du portail "
+            "n'ont pas d'alternative textuelle pertinente ;</li>"
+            "<li>les justificatifs déposés par les familles (scans, photos) ne peuvent pas "
+            "être rendus accessibles par le portail.</li></ul>"
+            "<p>Contenus non soumis à l'obligation d'accessibilité : les documents "
+            "bureautiques publiés avant le 23 septembre 2018 et les cartes des plans d'accès "
+            "aux mairies (l'adresse est toujours donnée en texte).</p>"
+        ),
+        heading("Établissement de cette déclaration"),
+        paragraph(
+            "<p>Cette déclaration a été établie en 2026. Technologies utilisées : HTML, CSS, "
+            "JavaScript (en amélioration progressive : chaque page fonctionne sans). Tests "
+            "réalisés avec les lecteurs d'écran NVDA (Firefox) et VoiceOver (Safari sur iOS), "
+            "l'outil axe-core et un contrôle manuel des contrastes, du zoom à 200 % et de la "
+            "navigation au clavier, sur écran de 360 pixels de large et sur ordinateur.</p>"
+        ),
+        heading("Retour d'information et contact"),
+        paragraph(
+            "<p>Si vous n'arrivez pas à accéder à un contenu ou à un service, contactez-nous "
+            "pour être orienté vers une alternative accessible ou obtenir le contenu sous une "
+            "autre forme :</p><ul>"
+            f'<li>par courriel : <a href="mailto:{contact.email}">{contact.email}</a> ;</li>'
+            f"<li>par téléphone : {contact.phone} ;</li>"
+            f"<li>par courrier : {html.escape(contact.postal_address, quote=False)}.</li></ul>"
+        ),
+        heading("Voies de recours"),
+        paragraph(
+            "<p>Cette procédure est à utiliser dans le cas suivant : vous avez signalé au "
+            "responsable du portail un défaut d'accessibilité qui vous empêche d'accéder à un "
+            "contenu ou à un service, et vous n'avez pas obtenu de réponse satisfaisante. "
+            "Vous pouvez alors :</p><ul>"
+            '<li>écrire un message au <a href="https://formulaire.defenseurdesdroits.fr/">'
+            "Défenseur des droits</a> ;</li>"
+            '<li>contacter <a href="https://www.defenseurdesdroits.fr/saisir/delegues">le '
+            "délégué du Défenseur des droits dans votre région</a> ;</li>"
+            "<li>envoyer un courrier par la poste (gratuit, ne pas mettre de timbre) : "
+            "Défenseur des droits, Libre réponse 71120, 75342 Paris CEDEX 07.</li></ul>"
+        ),
+    ]
+
+
 # --- Builder ---------------------------------------------------------------------------------
 
 
@@ -285,6 +405,7 @@ def seed_cms_content(today: date | None = None) -> None:
             if partner is not None:
                 seed_commune(home, partner, town_hall, today=today)
         seed_news(home, NEWS[home_slug], today=today)
+        seed_accessibility_statement(home, ACCESSIBILITY_CONTACTS[home_slug])
     seed_officers()
     enable_moderation(homes)
 
@@ -370,6 +491,17 @@ def seed_news(home, news, *, today: date) -> NewsPage:
         date=today,
         intro=intro,
         body=[{"type": "paragraph", "value": body}],
+    )
+
+
+def seed_accessibility_statement(home, contact: AccessibilityContact) -> ContentPage:
+    return ensure_page(
+        home,
+        ContentPage,
+        slug=ACCESSIBILITY_SLUG,
+        title="Déclaration d'accessibilité",
+        search_description="Accessibilité du portail famille : partiellement conforme au RGAA.",
+        body=accessibility_statement(contact),
     )
 
 

@@ -91,4 +91,6 @@ class CommunePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["services"] = ServicePage.objects.child_of(self).live().order_by("title")
+        # Its other pages (news, practical information), linked under the services.
+        context["children"] = self.get_children().live().public().not_type(ServicePage)
         return context

@@ -6,7 +6,10 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .communes import CommunePage
-from .news import NewsIndexPage
+from .news import NewsIndexPage, NewsPage
+from .services import ServicePage
+
+LATEST_NEWS = 3
 
 
 class HomePage(Page):
@@ -26,6 +29,14 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["communes"] = CommunePage.objects.child_of(self).live().order_by("title")
+        communes = list(CommunePage.objects.child_of(self).live().order_by("title"))
+        # Each commune's services in one query, matched to their commune by tree path.
+        services = list(ServicePage.objects.descendant_of(self).live().order_by("title"))
+        for commune in communes:
+            commune.live_services = [s for s in services if s.path.startswith(commune.path)]
+        context["communes"] = communes
         context["news_index"] = NewsIndexPage.objects.child_of(self).live().first()
+        context["latest_news"] = (
+            NewsPage.objects.descendant_of(self).live().order_by("-date", "-pk")[:LATEST_NEWS]
+        )
         return context

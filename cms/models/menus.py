@@ -9,6 +9,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.allergens import Allergen
 from cms.blocks import DayBlock
 
 
@@ -28,6 +29,11 @@ class MenuPage(Page):
     class Meta:
         verbose_name = _("menus de la semaine")
         verbose_name_plural = _("menus de la semaine")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["allergens"] = list(Allergen)  # the legend: all 14, named in full
+        return context
 
     @property
     def week_end(self):

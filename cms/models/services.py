@@ -100,5 +100,7 @@ class ServicePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["facts"] = self.facts()
+        # The commune's town hall answers the families' questions about its service.
+        context["commune"] = self.get_parent().specific
         context["menus"] = MenuPage.objects.child_of(self).live().order_by("-week_start")[:4]
         return context
