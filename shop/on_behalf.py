@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from reservations.exceptions import BookingRefused
 from reservations.models import Booking
 from reservations.models.bookings import ActorRole
 from reservations.planning import add_meals_to_basket
@@ -26,18 +27,23 @@ __all__ = ["book_for_parent"]
 Basket = get_model("basket", "Basket")
 
 
-def book_for_parent(agent, parent, service, beneficiaries, dates, *, now=None):
+def book_for_parent(agent, parent, service, beneficiaries, dates, *, now=None, skip_closed=False):
     """Book `service` for `beneficiaries` × `dates` on `parent`'s behalf and pay it from the
-    parent's porte-monnaie; returns the order, paid.
+    parent's porte-monnaie; returns the order, paid. With `skip_closed` (a weekday pattern),
+    closed days are left out rather than refused, as on the parents' side.
 
     PermissionDenied unless `agent` works for the commune offering `service`. Otherwise the
     parents' own refusals, with nothing changed: MealsRefused (planning), WalletShortfall (with
-    the missing amount), BookingRefused."""
+    the missing amount), BookingRefused (also when no day is left to book)."""
     if not communes_of(agent).filter(stockrecords__product__parent=service).exists():
         raise PermissionDenied(_("Ce service n'est pas proposé par votre commune."))
     now = now or timezone.now()
     with transaction.atomic():
-        basket = _filled_basket(parent, service, beneficiaries, dates, now)
+        basket = _filled_basket(parent, service, beneficiaries, dates, now, skip_closed)
+        if not basket.lines.exists():
+            raise BookingRefused(
+                [], _("Aucun de ces jours n'est ouvert à la réservation : rien n'a été réservé.")
+            )
         order = _checkout_by_wallet(parent, basket)
         Booking.objects.filter(order_number=order.number).update(
             booked_by=agent, booked_by_role=ActorRole.AGENT
@@ -45,7 +51,7 @@ def book_for_parent(agent, parent, service, beneficiaries, dates, *, now=None):
     return order
 
 
-def _filled_basket(parent, service, beneficiaries, dates, now):
+def _filled_basket(parent, service, beneficiaries, dates, now, skip_closed):
     """A basket of the parent's, apart from their own open one, holding these meals. It is
     "Saved" (editable, but not the basket the parent's own requests use): it never mixes with
     theirs."""
@@ -56,6 +62,7 @@ def _filled_basket(parent, service, beneficiaries, dates, now):
         beneficiary_ids=[beneficiary.pk for beneficiary in beneficiaries],
         dates=dates,
         now=now,
+        skip_closed=skip_closed,
         basket=basket,
     )
 

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "reservations.dashboard.apps.FamiliesDashboardConfig",
     "wallet",
     "wallet.dashboard.apps.WalletDashboardConfig",
+    "shop.dashboard.bookings.apps.BookingsDashboardConfig",
     "themes",
     "search.apps.PortalSearchConfig",
     # Wagtail
@@ -173,7 +174,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.ContainsSpecialCharacterValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "customer:login"
+# One login page for parents: Oscar's storefront and `login_required` send to the front end's
+# (the Oscar dashboard keeps its own /dashboard/login/, Wagtail and Django admin theirs).
+LOGIN_URL = "portail:login"
 LOGIN_REDIRECT_URL = "/"
 # A reset link works once (its token hashes the password and the last login) and for 2 hours; it
 # opens the front end's "new password" page ({base_url} is WAGTAILADMIN_BASE_URL).
@@ -325,7 +328,8 @@ OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name")
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 THUMBNAIL_DEBUG = False
-# Agents' family screens, a standalone dashboard sub-app (reservations/dashboard/).
+# Agents' family screens: standalone dashboard sub-apps (reservations/dashboard/,
+# shop/dashboard/bookings/, wallet/dashboard/).
 OSCAR_DASHBOARD_NAVIGATION = [
     *OSCAR_DASHBOARD_NAVIGATION,  # noqa: F405
     {
@@ -335,6 +339,10 @@ OSCAR_DASHBOARD_NAVIGATION = [
             {"label": _("Comptes à valider"), "url_name": "families-dashboard:account-list"},
             {"label": _("Demandes d'accès"), "url_name": "families-dashboard:access-list"},
             {"label": _("Effectifs du jour"), "url_name": "families-dashboard:headcount"},
+            {
+                "label": _("Réserver pour une famille"),
+                "url_name": "bookings-dashboard:family-list",
+            },
             {"label": _("Fermetures"), "url_name": "families-dashboard:closure-list"},
             {"label": _("Porte-monnaie"), "url_name": "wallet-dashboard:wallet-list"},
         ],

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -257,7 +258,8 @@ class HeadcountExportView(HeadcountMixin, generic.View):
 
 class BookingCancelView(generic.View):
     """Cancels a booking on the parent's behalf, whatever its deadline: the price goes back to
-    the service's pot and the booking records the agent who cancelled it."""
+    the service's pot and the booking records the agent who cancelled it. Back to the page that
+    posted (`next`: the family's booking page), or to the day's headcount."""
 
     http_method_names = ["post"]
 
@@ -285,6 +287,11 @@ class BookingCancelView(generic.View):
                 )
                 % {"name": booking.beneficiary, "date": f"{booking.date:%d/%m/%Y}"},
             )
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(next_url)
         return redirect(headcount_url(booking.service_id, booking.date))
 
 

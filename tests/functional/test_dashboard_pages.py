@@ -13,6 +13,7 @@ def test_each_dashboard_page_shows_its_title_in_the_heading_and_the_browser_tab(
         ("/dashboard/familles/demandes/", "Demandes d&#x27;accès"),
         ("/dashboard/familles/fermetures/", "Fermetures exceptionnelles"),
         ("/dashboard/porte-monnaie/", "Porte-monnaie"),
+        ("/dashboard/reserver/", "Réserver pour une famille"),
         ("/dashboard/familles/comptes/", "Comptes à valider"),
     ]:
         html = client.get(path).content.decode()
