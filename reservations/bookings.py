@@ -2,7 +2,8 @@
 paid, cancelled before the cancellation deadline with the price refunded to the service's pot.
 
 This is the domain side of the checkout: it reaches Oscar's models through `get_model` and is
-called by the receivers of Oscar's signals (reservations/receivers.py), never by shop/."""
+called by the receivers of Oscar's signals (reservations/receivers.py); the checkout itself
+(shop/) calls only `lock_calendars`, to take its row locks in the same order as a closure."""
 
 import json
 from collections import Counter
@@ -30,7 +31,6 @@ from .models import ACTIVE_BOOKING_STATUSES, Beneficiary, Booking, BookingStatus
 from .models.bookings import ActorRole
 
 Line = get_model("order", "Line")
-LineAttribute = get_model("order", "LineAttribute")
 PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
 PaymentEventType = get_model("order", "PaymentEventType")
@@ -65,20 +65,33 @@ class MealLine:
 
 
 def meal_lines(order) -> list[MealLine]:
-    """The order's lines that carry a beneficiary and a date, in two queries."""
-    attributes: dict[int, dict] = {}
-    rows = LineAttribute.objects.filter(line__order=order, type__in=MEAL_OPTIONS)
-    for line_id, code, value in rows.values_list("line_id", "type", "value"):
-        attributes.setdefault(line_id, {})[code] = value
-    meal_ids = [
-        line_id
-        for line_id, values in attributes.items()
-        if BENEFICIARY_OPTION in values and DATE_OPTION in values
-    ]
-    if not meal_ids:
-        return []
-    lines = Line.objects.filter(pk__in=meal_ids).select_related("product").order_by("pk")
-    return [_meal_line(line, attributes[line.pk]) for line in lines]
+    """The order's lines that carry a beneficiary and a date, in two queries, or none when the
+    order's lines, their products and attributes are loaded already (`prefetch_related`, or the
+    checkout's order creator, which leaves the lines it has just written on the order)."""
+    lines = _loaded_lines(order)
+    if lines is None:
+        lines = order.lines.select_related("product").prefetch_related("attributes")
+    meals = []
+    for line in sorted(lines, key=lambda line: line.pk):
+        values = {a.type: a.value for a in line.attributes.all() if a.type in MEAL_OPTIONS}
+        if BENEFICIARY_OPTION in values and DATE_OPTION in values:
+            meals.append(_meal_line(line, values))
+    return meals
+
+
+def _loaded_lines(order) -> list | None:
+    """The order's lines when they are in memory with their products and attributes, else
+    None (they are read then: a partial prefetch would cost a query per line)."""
+    loaded = getattr(order, "_prefetched_objects_cache", {}).get("lines")
+    if loaded is None:
+        return None
+    lines = list(loaded)
+    for line in lines:
+        if "attributes" not in getattr(line, "_prefetched_objects_cache", {}):
+            return None
+        if line.product_id is not None and not Line.product.is_cached(line):
+            return None
+    return lines
 
 
 def _meal_line(line, values: dict) -> MealLine:
@@ -138,7 +151,6 @@ def book_order(order, *, now: datetime) -> list[Booking]:
     service_ids = sorted({meal.service_id for meal in meals})
     calendars = _lock_services(service_ids)
     windows = _windows(calendars, meals)
-    titles = dict(Product.objects.filter(pk__in=service_ids).values_list("pk", "title"))
     beneficiaries = Beneficiary.objects.in_bulk(
         {meal.beneficiary_id for meal in meals if meal.beneficiary_id}
     )
@@ -164,17 +176,23 @@ def book_order(order, *, now: datetime) -> list[Booking]:
         }
     )
 
-    errors, accepted = [], []
+    refused, accepted = [], []
     for meal in meals:
         beneficiary = beneficiaries.get(meal.beneficiary_id)
         reason = _refusal(meal, beneficiary, order, calendars, windows, booked, taken, now)
         if reason:
-            errors.append(_error(meal, beneficiary, titles.get(meal.service_id, ""), reason))
+            refused.append((meal, beneficiary, reason))
             continue
         booked.add((meal.beneficiary_id, meal.service_id, meal.date))
         taken[meal.service_id, meal.date] += 1
         accepted.append((meal, beneficiary))
-    if errors:
+    if refused:
+        # The services' titles name them in the errors only: read them on refusal.
+        titles = dict(Product.objects.filter(pk__in=service_ids).values_list("pk", "title"))
+        errors = [
+            _error(meal, beneficiary, titles.get(meal.service_id, ""), reason)
+            for meal, beneficiary, reason in refused
+        ]
         raise BookingRefused(
             errors,
             _(
@@ -204,7 +222,9 @@ def book_order(order, *, now: datetime) -> list[Booking]:
         for meal, beneficiary in accepted
     ]
     try:
-        with transaction.atomic():
+        # No savepoint: a refusal aborts the whole checkout transaction anyway (the caller
+        # answers it after rolling back), so there is nothing to roll back to.
+        with transaction.atomic(savepoint=False):
             return Booking.objects.bulk_create(bookings)
     except IntegrityError as error:
         # Booked at the same moment by a path that does not lock the calendar.
@@ -219,16 +239,27 @@ def book_order(order, *, now: datetime) -> list[Booking]:
         ) from error
 
 
-def _lock_services(service_ids: list[int]) -> dict[int, ServiceCalendar]:
+def lock_calendars(service_ids) -> None:
+    """Lock these services' calendar rows, as `book_order` will, before the checkout debits the
+    wallet. A closure locks the calendar, then the family's pots as it refunds; a checkout that
+    locked the pots first would wait for the calendar while the closure waits for the pots, and
+    PostgreSQL would kill one of them. One order for both: the calendar, then the pots."""
+    # The same rows as `book_order`, which reads them (and their opening periods) again.
+    _lock_services(sorted(set(service_ids)), read=False)
+
+
+def _lock_services(service_ids: list[int], *, read=True) -> dict[int, ServiceCalendar]:
     """Lock each service's calendar row, then the product row of services without a calendar,
-    each in id order: concurrent checkouts then queue in the same order and cannot deadlock."""
-    calendars = {
-        calendar.service_id: calendar
-        for calendar in ServiceCalendar.objects.select_for_update()
-        .filter(service_id__in=service_ids)
-        .prefetch_related("opening_periods")
-        .order_by("pk")
-    }
+    each in id order: concurrent checkouts then queue in the same order and cannot deadlock.
+    Returns the calendars with their opening periods (with `read`; else only their ids)."""
+    locked = ServiceCalendar.objects.select_for_update().filter(service_id__in=service_ids)
+    if read:
+        calendars = {
+            calendar.service_id: calendar
+            for calendar in locked.prefetch_related("opening_periods").order_by("pk")
+        }
+    else:
+        calendars = dict(locked.order_by("pk").values_list("service_id", "pk"))
     without = [service_id for service_id in service_ids if service_id not in calendars]
     if without:
         list(

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import holidays
 
 from . import rules
-from .models import Closure, SchoolHoliday, ServiceCalendar, TariffGrid
+from .models import Closure, OpeningPeriod, SchoolHoliday, ServiceCalendar, TariffGrid, TariffRow
 
 
 def french_public_holidays(years: Iterable[int]) -> frozenset[date]:
@@ -96,12 +96,27 @@ class CalendarWindow:
         return rules.deadline_for(self.calendar.cancellation_rule, meal_date, self.public_holidays)
 
 
-def calendar_window(service, start: date, end: date) -> CalendarWindow:
-    """A service's calendar from `start` to `end` (both included), in four queries. A service
-    without a calendar raises ServiceCalendar.DoesNotExist: it cannot be booked."""
-    calendar = ServiceCalendar.objects.prefetch_related("opening_periods").get(
-        service_id=_service_id(service)
+def _calendar_with_periods(service) -> ServiceCalendar:
+    """A service's calendar with its opening periods, in one query when it has some (they carry
+    it), two when it has none."""
+    periods = list(
+        OpeningPeriod.objects.filter(calendar__service_id=_service_id(service)).select_related(
+            "calendar"
+        )
     )
+    if periods:
+        calendar = periods[0].calendar
+    else:
+        calendar = ServiceCalendar.objects.get(service_id=_service_id(service))
+    # What prefetch_related("opening_periods") would leave: same rows, same order (Meta).
+    calendar._prefetched_objects_cache = {"opening_periods": periods}
+    return calendar
+
+
+def calendar_window(service, start: date, end: date) -> CalendarWindow:
+    """A service's calendar from `start` to `end` (both included), in three queries. A service
+    without a calendar raises ServiceCalendar.DoesNotExist: it cannot be booked."""
+    calendar = _calendar_with_periods(service)
     return CalendarWindow(
         calendar=calendar,
         config=calendar_config_for(calendar),
@@ -118,27 +133,43 @@ def open_days_for(service, start: date, end: date) -> list[date]:
     return calendar_window(service, start, end).open_days()
 
 
+TARIFF_LINE_FIELDS = (
+    "category",
+    "residence",
+    "family_quotient_min",
+    "family_quotient_max",
+    "sibling_rank",
+    "unit_price",
+)
+
+
 def tariff_config_for(service) -> rules.TariffConfig | None:
-    """The rules' view of a service's tariff grid, or None when the service has none."""
-    grid = (
-        TariffGrid.objects.prefetch_related("rows").filter(service_id=_service_id(service)).first()
+    """The rules' view of a service's tariff grid, or None when the service has none: the grid
+    and its rows in one query (a grid without rows comes back as one row of NULLs)."""
+    rows = list(
+        TariffGrid.objects.filter(service_id=_service_id(service))
+        .values(
+            "mode",
+            "effort_rate",
+            "floor",
+            "ceiling",
+            "rows__pk",
+            *(f"rows__{name}" for name in TARIFF_LINE_FIELDS),
+        )
+        # TariffRow's Meta ordering, which grid.rows.all() would follow.
+        .order_by(*(f"rows__{name}" for name in TariffRow._meta.ordering))
     )
-    if grid is None:
+    if not rows:
         return None
+    grid = rows[0]
     return rules.TariffConfig(
-        mode=grid.mode,
+        mode=grid["mode"],
         lines=tuple(
-            rules.TariffLine(
-                category=row.category,
-                residence=row.residence,
-                family_quotient_min=row.family_quotient_min,
-                family_quotient_max=row.family_quotient_max,
-                sibling_rank=row.sibling_rank,
-                unit_price=row.unit_price,
-            )
-            for row in grid.rows.all()
+            rules.TariffLine(**{name: row[f"rows__{name}"] for name in TARIFF_LINE_FIELDS})
+            for row in rows
+            if row["rows__pk"] is not None
         ),
-        effort_rate=grid.effort_rate,
-        floor=grid.floor,
-        ceiling=grid.ceiling,
+        effort_rate=grid["effort_rate"],
+        floor=grid["floor"],
+        ceiling=grid["ceiling"],
     )

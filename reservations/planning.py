@@ -14,7 +14,7 @@ from decimal import Decimal
 from operator import itemgetter
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
@@ -473,24 +473,28 @@ class BasketSummary:
     days: list[SummaryDay]
 
 
-def basket_summary(account) -> BasketSummary:
-    """The account's open basket, its meals grouped by date, with the frozen prices."""
-    basket = Basket.open.filter(owner=account).order_by("pk").first()
+def basket_summary(account, basket=None) -> BasketSummary:
+    """The account's open basket (or `basket`, the one add_meals_to_basket just returned), its
+    meals grouped by date, with the frozen prices."""
+    if basket is None:
+        basket = Basket.open.filter(owner=account).order_by("pk").first()
     if basket is None:
         return BasketSummary(None, Decimal("0.00"), "EUR", 0, [])
-    options = meal_options()
-    codes = {option.pk: code for code, option in options.items()}
     lines = (
         Line.objects.filter(basket=basket)
         .select_related("product__parent", "stockrecord__partner")
-        .prefetch_related("attributes")
+        .prefetch_related(
+            Prefetch("attributes", queryset=LineAttribute.objects.select_related("option"))
+        )
         .order_by("pk")
     )
     family = {b.pk: b for b in Beneficiary.objects.filter(account=account)}
     days: dict[date | None, SummaryDay] = {}
     total = Decimal("0.00")
     for line in lines:
-        values = {codes.get(a.option_id): a.value for a in line.attributes.all()}
+        values = {
+            a.option.code: a.value for a in line.attributes.all() if a.option.code in MEAL_OPTIONS
+        }
         explanation = explanation_from_json(values.get(PRICE_EXPLANATION_OPTION)) or {}
         price = Decimal(explanation.get("unit_price") or line.price_incl_tax or 0)
         total += price * line.quantity

@@ -11,8 +11,15 @@ baskets, orders and bookings into it) and migrates it. For each N:
   POST /api/checkout/ paid by wallet;
 - stock: N × POST /api/basket/add-product/ (oscar-api's AddProductSerializer: the tariff
   option's product URL, quantity 1, and the options beneficiary, date and price_explanation as
-  OptionValueSerializer takes them: {"option": <option URL>, "value": "…"}), then the same
-  POST /api/checkout/.
+  OptionValueSerializer takes them: {"option": <option URL>, "value": "…"}), then
+  POST /api/checkout/ paid by wallet, with stock Oscar swapped in for that path only (see
+  `stock_oscar`): Oscar's default strategy (it re-prices every line of the basket, reading
+  each line's stock record and product class, on every add), oscar-api's checkout as Oscar
+  writes orders (Oscar's OrderCreator, line by line; Oscar's payment events, line by line;
+  Oscar's analytics receiver, one UPDATE per line) and no prefetching of the lines'
+  relations. Our checkout view (basket lock, one order per basket), the wallet payment (our
+  handle_payment) and the booking receiver stay: without them the order would be neither paid
+  nor booked.
 Each measurement uses a fresh parent (two children with an accepted access, 500 € in the
 wallet) and a fresh basket. SQL queries are counted with CaptureQueriesContext on the default
 connection; milliseconds are wall time of the request in the test Client (one process). With
@@ -22,6 +29,7 @@ The clock is pinned (time-machine, ticking) to a Monday of November 2026, inside
 of the canteen's calendar, so the run gives the same dates whatever the day."""
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -31,6 +39,7 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -171,7 +180,70 @@ def explanation_value(price: Decimal) -> str:
     return json.dumps({"explanation_fr": "Tarif du service", "unit_price": str(price)})
 
 
+@contextlib.contextmanager
+def stock_oscar():
+    """Stock Oscar and oscar-api in place of our forks, for the stock path only.
+
+    Our forks are replaced where Oscar and oscar-api reach them: our `Selector` hands out
+    Oscar's default strategy (every Selector instance, the basket middleware's and oscar-api's
+    included, calls this method); our checkout serializer places orders with Oscar's
+    `OrderPlacementMixin.place_order` (Oscar's `OrderCreator`) and writes payment events as
+    Oscar does, asks oscar-api's `_shipping_method` (no prefetch of the lines) and reads the
+    basket with oscar-api's field; the answer lists discounts as oscar-api does; Oscar's
+    analytics receiver, which our Shop app disconnects, counts the order line by line. What
+    stays ours: the view (basket lock, one order per basket), the wallet payment
+    (`handle_payment`) and the bookings (`order_placed`), without which the order would be
+    neither paid nor booked."""
+    from oscar.apps.analytics.receivers import receive_order_placed
+    from oscar.apps.checkout.mixins import OrderPlacementMixin
+    from oscar.apps.order.signals import order_placed
+    from oscar.apps.partner.strategy import Selector as OscarSelector
+    from oscarapi.serializers.checkout import CheckoutSerializer as OscarApiCheckoutSerializer
+    from oscarapi.serializers.checkout import OrderSerializer as OscarApiOrderSerializer
+
+    from shop.api.serializers.checkout import CheckoutSerializer, PlacedOrderSerializer
+    from shop.partner.strategy import Selector
+
+    with contextlib.ExitStack() as stack:
+        for owner, name, stock in (
+            (Selector, "strategy", OscarSelector.strategy),
+            (CheckoutSerializer, "place_order", OrderPlacementMixin.place_order),
+            (CheckoutSerializer, "save_payment_events", OrderPlacementMixin.save_payment_events),
+            (
+                CheckoutSerializer,
+                "_shipping_method",
+                OscarApiCheckoutSerializer._shipping_method,
+            ),
+            (
+                PlacedOrderSerializer,
+                "get_offer_discounts",
+                OscarApiOrderSerializer.get_offer_discounts,
+            ),
+            (
+                PlacedOrderSerializer,
+                "get_voucher_discounts",
+                OscarApiOrderSerializer.get_voucher_discounts,
+            ),
+        ):
+            stack.enter_context(mock.patch.object(owner, name, stock))
+        # oscar-api's basket field, which reads the basket the view has locked again.
+        stack.enter_context(
+            mock.patch.dict(
+                CheckoutSerializer._declared_fields,
+                {"basket": OscarApiCheckoutSerializer._declared_fields["basket"]},
+            )
+        )
+        order_placed.connect(receive_order_placed)
+        stack.callback(order_placed.disconnect, receive_order_placed)
+        yield
+
+
 def run_stock(world, count):
+    with stock_oscar():
+        return _run_stock(world, count)
+
+
+def _run_stock(world, count):
     family = world.family()
     beneficiaries, dates = world.meals(family, count)
     client = client_for(family.parent)
@@ -236,7 +308,14 @@ def main():
     with time_machine.travel(PINNED_NOW.replace(tzinfo=PARIS), tick=True):
         world = World()
         print(f"database {name} (PostgreSQL {connection.cursor().connection.info.server_version})")
-        print(f"clock pinned to {PINNED_NOW:%Y-%m-%d %H:%M} Europe/Paris; wallet checkout\n")
+        print(f"clock pinned to {PINNED_NOW:%Y-%m-%d %H:%M} Europe/Paris; wallet checkout")
+        print(
+            "ours: POST /api/reservations/basket/ (N meals), POST /api/checkout/, as deployed\n"
+            "stock: N x POST /api/basket/add-product/, POST /api/checkout/, with Oscar's default"
+            " strategy,\n       Oscar's OrderCreator, payment events and analytics receiver,"
+            " oscar-api's basket field,\n       shipping check and discounts (our view, wallet"
+            " payment and bookings kept)\n"
+        )
         # Warm up both paths: first rows of payment sources, event types, system accounts.
         run_ours(world, 2)
         run_stock(world, 2)

@@ -199,43 +199,58 @@ def pay_from_wallet(
         return WalletPayment(existing, _paid_from_pots(existing))
     per_service = _sum_by_service(charges)
     communes = {c.service_id: c.commune_id for c in charges}
-    with transaction.atomic():
-        general = general_pot(owner)
-        pots = {sid: service_pot(owner, sid, communes[sid]) for sid in per_service}
-        # Lock before reading the balances the allocation is computed from.
-        locked = _lock_accounts({general.pk, *(pot.pk for pot in pots.values())})
-        allocation = allocate(
-            per_service,
-            {sid: locked[pot.pk].balance for sid, pot in pots.items()},
-            locked[general.pk].balance,
-        )
-        if allocation.shortfall and not allow_partial:
-            raise InsufficientFundsError(allocation.shortfall)
-        if not allocation.wallet_total:
-            return WalletPayment(None, ZERO)
-        movements = []
-        for sid, amount in allocation.from_service_pot.items():
-            movements.append(Movement(pots[sid], -amount, communes[sid]))
-        for sid, amount in allocation.from_general_pot.items():
-            movements.append(Movement(general, -amount, communes[sid]))
-        for sid in per_service:
-            paid = allocation.from_service_pot.get(sid, ZERO) + allocation.from_general_pot.get(
-                sid, ZERO
+    try:
+        with transaction.atomic():
+            general = general_pot(owner)
+            pots = {sid: service_pot(owner, sid, communes[sid]) for sid in per_service}
+            # Lock before reading the balances the allocation is computed from.
+            locked = _lock_accounts({general.pk, *(pot.pk for pot in pots.values())})
+            allocation = allocate(
+                per_service,
+                {sid: locked[pot.pk].balance for sid, pot in pots.items()},
+                locked[general.pk].balance,
             )
-            if paid:
-                revenue = system_account(
-                    AccountKind.SERVICE_REVENUE, service_id=sid, commune_id=communes[sid]
+            if allocation.shortfall and not allow_partial:
+                raise InsufficientFundsError(allocation.shortfall)
+            if not allocation.wallet_total:
+                return WalletPayment(None, ZERO)
+            movements = []
+            for sid, amount in allocation.from_service_pot.items():
+                movements.append(Movement(pots[sid], -amount, communes[sid]))
+            for sid, amount in allocation.from_general_pot.items():
+                movements.append(Movement(general, -amount, communes[sid]))
+            for sid in per_service:
+                paid = allocation.from_service_pot.get(sid, ZERO) + allocation.from_general_pot.get(
+                    sid, ZERO
                 )
-                movements.append(Movement(revenue, paid, communes[sid]))
-        record = transfer(
-            _merge(movements),
-            kind=TransferKind.PURCHASE,
-            reason=f"Paiement de la commande {reference}",
-            reference=reference,
-            idempotency_key=idempotency_key,
-            actor=actor or owner,
-            actor_role=actor_role,
-        )
+                if paid:
+                    revenue = system_account(
+                        AccountKind.SERVICE_REVENUE, service_id=sid, commune_id=communes[sid]
+                    )
+                    movements.append(Movement(revenue, paid, communes[sid]))
+            movements = _merge(movements)
+            # What transfer() does, without reading the key again nor locking the pots again
+            # (held since the allocation): lock the revenue accounts too, after the pots as
+            # transfer() would, check, write. A concurrent payment under the same key is
+            # caught below, by the key's unique constraint.
+            _check_balanced(movements)
+            locked.update(_lock_accounts({m.account.pk for m in movements} - set(locked)))
+            _check_pots_stay_positive(movements, locked)
+            record = _write(
+                movements,
+                TransferKind.PURCHASE,
+                f"Paiement de la commande {reference}",
+                idempotency_key,
+                reference,
+                actor or owner,
+                actor_role,
+            )
+    except IntegrityError:
+        # A concurrent call with the same key won the race: the unique key kept its transfer.
+        existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return WalletPayment(existing, _paid_from_pots(existing))
+        raise
     return WalletPayment(record, allocation.wallet_total)
 
 

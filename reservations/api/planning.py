@@ -27,8 +27,8 @@ from .planning_serializers import (
 NOT_FOUND = OpenApiResponse(description="Un bénéficiaire n'est pas de votre famille.")
 
 
-def _summary(account, **extra):
-    data = BasketSummarySerializer(planning.basket_summary(account)).data
+def _summary(account, basket=None, **extra):
+    data = BasketSummarySerializer(planning.basket_summary(account, basket)).data
     return {**data, **extra}
 
 
@@ -63,7 +63,7 @@ class BasketMealsView(APIView):
         data = serializer.validated_data
         now = timezone.now()  # one clock for the whole request
         try:
-            planning.add_meals_to_basket(
+            basket = planning.add_meals_to_basket(
                 account=request.user,
                 service_id=data["service"],
                 beneficiary_ids=data["beneficiaries"],
@@ -80,7 +80,7 @@ class BasketMealsView(APIView):
                 {"detail": _("Aucun repas n'a été ajouté."), "errors": refused.errors},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(_summary(request.user), status=status.HTTP_201_CREATED)
+        return Response(_summary(request.user, basket), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         tags=["reservations"],

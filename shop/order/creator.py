@@ -31,6 +31,7 @@ LineAttribute = get_model("order", "LineAttribute")
 LinePrice = get_model("order", "LinePrice")
 Order = get_model("order", "Order")
 OrderLineDiscount = get_model("order", "OrderLineDiscount")
+Product = get_model("catalogue", "Product")
 BasketLineAttribute = get_model("basket", "LineAttribute")
 
 
@@ -43,7 +44,8 @@ def prefetch_line_relations(basket_lines) -> None:
     lookups = [
         "stockrecord__partner",
         "product__product_class",
-        "product__parent__product_class",
+        # A child's class is its parent's: both in one query.
+        Prefetch("product__parent", queryset=Product.objects.select_related("product_class")),
     ]
     prefetched = getattr(basket_lines[0], "_prefetched_objects_cache", {}) if basket_lines else {}
     if "attributes" in prefetched:
@@ -54,6 +56,17 @@ def prefetch_line_relations(basket_lines) -> None:
             Prefetch("attributes", queryset=BasketLineAttribute.objects.select_related("option"))
         )
     prefetch_related_objects(basket_lines, *lookups)
+
+
+def keep_loaded(instance, relation: str, objects) -> None:
+    """Leave `objects` as `instance.<relation>.all()`, where prefetch_related leaves what it
+    loads: all() and count() then answer from memory; filter() and the like still query."""
+    queryset = getattr(instance, relation).get_queryset()  # lazy: no query
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[relation] = queryset
 
 
 class BulkOrderCreator(OrderCreator):
@@ -87,7 +100,10 @@ class BulkOrderCreator(OrderCreator):
 
         basket_lines = list(basket.all_lines())
         prefetch_line_relations(basket_lines)
-        with transaction.atomic():
+        # Oscar's atomic block, without a savepoint inside the checkout's transaction: every
+        # caller (the checkout view, shop/on_behalf.py) lets an error here abort that whole
+        # transaction, wallet debit included, so a savepoint would never be rolled back to.
+        with transaction.atomic(savepoint=False):
             # Counter rows created and locked in id order before the order is written.
             analytics.lock_counters([line.product_id for line in basket_lines], user)
             kwargs["surcharges"] = surcharges
@@ -104,6 +120,9 @@ class BulkOrderCreator(OrderCreator):
                 request,
                 **kwargs,
             )
+            # Oscar reads the basket's vouchers twice (locked, then all() again to record
+            # their usage): the locked rows, less the inactive ones removed, are those.
+            vouchers = []
             for voucher in basket.vouchers.select_for_update():
                 if not voucher.is_active():  # basket ignores inactive vouchers
                     basket.vouchers.remove(voucher)
@@ -111,7 +130,9 @@ class BulkOrderCreator(OrderCreator):
                     available_to_user, msg = voucher.is_available_to_user(user=user)
                     if not available_to_user:
                         raise ValueError(msg)
+                    vouchers.append(voucher)
 
+            discounted = False
             for application in basket.offer_applications:
                 application["message"] = application["offer"].apply_deferred_benefit(
                     basket, order, application
@@ -123,8 +144,12 @@ class BulkOrderCreator(OrderCreator):
                     application["discount"] = shipping_discount
                 self.create_discount_model(order, application)
                 self.record_discount(application)
+                discounted = True
+            if not discounted:
+                # The answer lists the order's discounts: none were written.
+                keep_loaded(order, "discounts", [])
 
-            for voucher in basket.vouchers.all():
+            for voucher in vouchers:
                 self.record_voucher_usage(order, voucher, user)
 
             order_lines = self.create_lines_in_bulk(order, basket_lines)
@@ -134,9 +159,23 @@ class BulkOrderCreator(OrderCreator):
         order_placed.send(sender=self, order=order, user=user)
         return order
 
+    def create_order_model(self, user, basket, *args, **kwargs):
+        order = super().create_order_model(user, basket, *args, **kwargs)
+        if user is not None and user.is_authenticated and order.user_id == user.pk:
+            # The answer reads order.user (Order.email): the user placing it, no query.
+            order.user = user
+        if not kwargs.get("surcharges"):
+            # Nor does it need to ask for the surcharges of an order placed without any.
+            keep_loaded(order, "surcharges", [])
+        return order
+
     def create_lines_in_bulk(self, order, basket_lines):
         """The order lines, in basket order (their ids keep the order the parent saw), then
-        their prices, attributes and discounts: one INSERT per table."""
+        their prices, attributes and discounts: one INSERT per table.
+
+        The lines and their attributes are left loaded on the order, as
+        `prefetch_related("lines__attributes")` would leave them: `order_placed`'s receivers
+        (the bookings) and the payment events read them without a query."""
         order_lines = Line._default_manager.bulk_create(
             [Line(**self.line_fields(order, basket_line)) for basket_line in basket_lines]
         )
@@ -153,16 +192,21 @@ class BulkOrderCreator(OrderCreator):
             for order_line, basket_line in pairs
             for price_incl_tax, price_excl_tax, quantity in basket_line.get_price_breakdown()
         )
-        LineAttribute._default_manager.bulk_create(
+        attributes = {order_line.pk: [] for order_line in order_lines}
+        for attribute in LineAttribute._default_manager.bulk_create(
             LineAttribute(
                 line=order_line, option=attr.option, type=attr.option.code, value=attr.value
             )
             for order_line, basket_line in pairs
             for attr in basket_line.attributes.all()
-        )
+        ):
+            attributes[attribute.line_id].append(attribute)
         self.create_line_discounts_in_bulk(order, pairs)
         for order_line, basket_line in pairs:
             self.create_additional_line_models(order, order_line, basket_line)
+        for order_line in order_lines:
+            keep_loaded(order_line, "attributes", attributes[order_line.pk])
+        keep_loaded(order, "lines", order_lines)
         return order_lines
 
     def line_fields(self, order, basket_line, extra_line_fields=None) -> dict:

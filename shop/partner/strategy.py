@@ -47,16 +47,26 @@ class Default(strategy.Default):
     def _frozen_price(self, line) -> Decimal | None:
         if line.pk is None:
             return None
-        option_id = self._explanation_option_id()
+        # all_lines() prefetches the attributes: no query per line.
+        attributes = line.attributes.all()
+        option_id = self._explanation_option_id(attributes)
         if option_id is None:
             return None
-        # all_lines() prefetches the attributes: no query per line.
-        for attribute in line.attributes.all():
+        for attribute in attributes:
             if attribute.option_id == option_id:
                 return frozen_unit_price(attribute.value)
         return None
 
-    def _explanation_option_id(self):
+    def _explanation_option_id(self, attributes=()):
+        if self._price_option_id is None:
+            # The checkout loads the attributes' options (prefetch_line_relations): read the id
+            # from them rather than asking the database.
+            for attribute in attributes:
+                if not type(attribute).option.is_cached(attribute):
+                    break
+                if attribute.option.code == PRICE_EXPLANATION_OPTION:
+                    self._price_option_id = attribute.option_id
+                    break
         if self._price_option_id is None:
             self._price_option_id = (
                 Option.objects.filter(code=PRICE_EXPLANATION_OPTION)

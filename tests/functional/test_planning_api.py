@@ -247,7 +247,7 @@ def test_bulk_add_query_count_does_not_grow_with_meals(
         "dates": [d.isoformat() for d in school_days(service, meals // 2)],
     }
 
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(20):
         response = client.post(BASKET, payload, format="json")
 
     assert response.status_code == 201, response.json()

@@ -11,6 +11,7 @@ from oscar.apps.order.signals import order_placed
 from oscar.apps.order.utils import OrderCreator
 from oscar.core.loading import get_class, get_model
 
+from reservations.bookings import meal_lines
 from reservations.calendars import open_days_for
 from reservations.models import Booking
 from shop.order.creator import BulkOrderCreator
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 # The whole POST /api/checkout/ paid by wallet: session, basket lock, pricing, wallet debit,
 # order, lines, bookings, payment records and the response. The same for 10 and 100 meals.
-CHECKOUT_QUERY_BOUND = 95
+CHECKOUT_QUERY_BOUND = 75
 
 
 @pytest.fixture
@@ -176,6 +177,32 @@ def test_the_bulk_creator_allocates_stock_only_when_tracked(parent, children):
     place(BulkOrderCreator(), basket.pk, parent, "BULK-3")
     stockrecord.refresh_from_db()
     assert stockrecord.num_allocated == 2
+
+
+def test_the_bulk_creator_leaves_the_lines_it_wrote_loaded_on_the_order(
+    parent, children, django_assert_num_queries
+):
+    service, meal, _ = make_canteen()
+    basket = add_meals(parent, meal, meals_for(children, 4, service))
+    order = place(BulkOrderCreator(), basket.pk, parent, "BULK-4")
+
+    # What the bookings, the payment events and the answer read next: no query.
+    with django_assert_num_queries(0):
+        loaded = meal_lines(order)
+        assert order.lines.count() == 4
+        assert [attribute.type for attribute in order.lines.all()[0].attributes.all()] == [
+            "beneficiary",
+            "date",
+            "price_explanation",
+        ]
+        assert order.user == parent
+        assert list(order.discounts.all()) == []
+        assert list(order.surcharges.all()) == []
+    # The same as read from the database.
+    assert loaded == meal_lines(Order.objects.get(pk=order.pk))
+    assert [meal.line_id for meal in loaded] == list(
+        order.lines.order_by("pk").values_list("pk", flat=True)
+    )
 
 
 @pytest.mark.parametrize("count", [10, 100])

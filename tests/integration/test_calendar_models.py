@@ -217,14 +217,14 @@ def test_open_days_come_from_the_calendar_its_holidays_and_closures(calendar, se
     ]
 
 
-def test_a_calendar_window_reads_four_queries_then_answers_without_any(
+def test_a_calendar_window_reads_three_queries_then_answers_without_any(
     calendar, service, django_assert_num_queries
 ):
     calendar.cancellation_rule_kind = "weekday_of_previous_week"
     calendar.cancellation_rule_params = {"weekday": 2, "at": "23:59"}
     calendar.save()
     Closure.objects.create(calendar=calendar, date=date(2026, 12, 8), reason="grève")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         window = calendar_window(service, date(2026, 12, 1), date(2027, 1, 31))
     with django_assert_num_queries(0):
         assert window.day_state(date(2026, 12, 8)).reason == "Fermeture exceptionnelle : grève"
@@ -244,6 +244,35 @@ def test_a_calendar_window_reads_four_queries_then_answers_without_any(
 def test_a_service_without_a_calendar_cannot_be_opened(service):
     with pytest.raises(ServiceCalendar.DoesNotExist):
         calendar_window(service, date(2026, 12, 1), date(2026, 12, 31))
+
+
+def test_a_calendar_without_opening_periods_opens_no_day(service):
+    ServiceCalendar.objects.create(service=service)
+    window = calendar_window(service, date(2026, 12, 1), date(2026, 12, 31))
+    assert window.config.opening_periods == ()
+    assert window.open_days() == []
+    assert not window.day_state(date(2026, 12, 1)).open
+
+
+def test_a_tariff_grid_reads_its_rows_in_their_order_in_one_query(
+    service, django_assert_num_queries
+):
+    grid = TariffGrid.objects.create(service=service, mode=EFFORT_RATE, effort_rate=D("0.5"))
+    with django_assert_num_queries(1):
+        config = tariff_config_for(service)
+    assert config.mode == EFFORT_RATE
+    assert config.effort_rate == D("0.5")
+    assert config.lines == ()  # a grid without rows
+    TariffRow.objects.bulk_create(
+        [
+            TariffRow(grid=grid, category=CHILD, sibling_rank=2, unit_price=D("2.90")),
+            TariffRow(grid=grid, category=CHILD, sibling_rank=1, unit_price=D("3.30")),
+        ]
+    )
+    with django_assert_num_queries(1):
+        config = tariff_config_for(service)
+    # TariffRow's Meta ordering (category, residence, sibling rank…), not insertion order.
+    assert [line.unit_price for line in config.lines] == [D("3.30"), D("2.90")]
 
 
 def test_a_tariff_grid_in_the_database_prices_through_the_rules(service):

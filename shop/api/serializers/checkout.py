@@ -14,6 +14,7 @@ from oscar.core.loading import get_model
 from oscarapi.serializers import checkout
 from rest_framework import serializers
 
+from reservations.bookings import lock_calendars
 from shop.order.creator import BulkOrderCreator, prefetch_line_relations
 from shop.payment import processing
 from shop.payment.constants import (
@@ -38,6 +39,7 @@ __all__ = [
     "PlacedOrderSerializer",
 ]
 
+Basket = get_model("basket", "Basket")
 PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
 Source = get_model("payment", "Source")
 Transaction = get_model("payment", "Transaction")
@@ -52,9 +54,22 @@ def euros(amount: Decimal) -> str:
     return f"{amount:.2f}".replace(".", ",")
 
 
+class LockedBasketField(serializers.HyperlinkedRelatedField):
+    """oscar-api's basket field, which takes the basket the view has just locked (the context's
+    `basket`) as it is, rather than reading its row again."""
+
+    def get_object(self, view_name, view_args, view_kwargs):
+        basket = self.context.get("basket")
+        if basket is not None and str(view_kwargs.get(self.lookup_url_kwarg)) == str(basket.pk):
+            return basket
+        return super().get_object(view_name, view_args, view_kwargs)
+
+
 class CheckoutSerializer(checkout.CheckoutSerializer):
     """The server recomputes every amount from the basket; a client `total` that differs is
     refused. Services need no shipping: no address, Oscar's no-shipping-required method."""
+
+    basket = LockedBasketField(view_name="basket-detail", queryset=Basket.objects)
 
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices,
@@ -107,6 +122,11 @@ class CheckoutSerializer(checkout.CheckoutSerializer):
         """Pay (wallet debit, card payment to confirm), then write the order with its payment
         records, as Oscar's checkout does: handle_payment, then place_order."""
         basket = validated_data["basket"]
+        # The services' calendars before the wallet's pots, in the order a closure takes them
+        # (it locks the calendar, then refunds into the pots): never the other way round.
+        lock_calendars(
+            line.product.parent_id for line in basket.all_lines() if line.product.parent_id
+        )
         order_number = str(self.generate_order_number(basket))
         self.outcome = self.handle_payment(
             order_number,
@@ -238,7 +258,8 @@ class CheckoutSerializer(checkout.CheckoutSerializer):
         """Oscar's, with each event's line quantities written in one statement, not per line."""
         if not self._payment_events:
             return
-        lines = list(order.lines.values_list("pk", "quantity"))
+        # BulkOrderCreator leaves the lines it wrote loaded on the order: no query.
+        lines = [(line.pk, line.quantity) for line in order.lines.all()]
         for event in self._payment_events:
             event.order = order
             event.save()
@@ -296,13 +317,32 @@ class PlacedOrderSerializer(checkout.OrderSerializer):
         # Card payments are confirmed in the browser with `payment.card`: no payment page.
         return ""
 
+    # oscar-api reads the order's basket discounts twice, once per list: read them once.
     @extend_schema_field(checkout.OrderOfferDiscountSerializer(many=True))
     def get_offer_discounts(self, order):
-        return super().get_offer_discounts(order)
+        discounts = [
+            discount
+            for discount in self._basket_discounts(order)
+            if discount.offer_id is not None and discount.voucher_id is None
+        ]
+        return checkout.OrderOfferDiscountSerializer(discounts, many=True).data
 
     @extend_schema_field(checkout.OrderVoucherOfferSerializer(many=True))
     def get_voucher_discounts(self, order):
-        return super().get_voucher_discounts(order)
+        discounts = [
+            discount
+            for discount in self._basket_discounts(order)
+            if discount.voucher_id is not None
+        ]
+        return checkout.OrderVoucherOfferSerializer(discounts, many=True).data
+
+    def _basket_discounts(self, order) -> list:
+        """Oscar's `order.basket_discounts`, loaded once per order (BulkOrderCreator leaves
+        an order placed without discounts with none loaded: no query then)."""
+        loaded = self.__dict__.setdefault("_loaded_discounts", {})
+        if order.pk not in loaded:
+            loaded[order.pk] = [d for d in order.discounts.all() if d.is_basket_discount]
+        return loaded[order.pk]
 
 
 class CheckoutRefusedSerializer(serializers.Serializer):

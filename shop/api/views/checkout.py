@@ -143,7 +143,9 @@ class CheckoutView(checkout.CheckoutView):
             raise serializers.ValidationError(
                 {"basket": [_("Ce panier ne peut plus être payé : rechargez votre panier.")]}
             )
-        serializer = self.serializer_class(data=request.data, context={"request": request})
+        serializer = self.serializer_class(
+            data=request.data, context={"request": request, "basket": basket}
+        )
         serializer.is_valid(raise_exception=True)
         order = serializer.save()
         return order, serializer.outcome
