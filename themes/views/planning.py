@@ -25,13 +25,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 from oscar.apps.payment.exceptions import UnableToTakePayment
 from oscar.core.loading import get_model
+from rest_framework import serializers
 
 from reservations import planning
 from reservations.exceptions import BookingRefused
 from reservations.models import AccessStatus, Booking, ServiceAccess
 from reservations.rules import format_deadline
 from reservations.selectors import beneficiaries_of
-from shop.api.serializers.checkout import CheckoutSerializer
+from shop.checkout import checkout_basket, locked_basket
 from shop.payment import processing
 from shop.payment.constants import ORDER_CANCELLED, ORDER_PAID, PaymentMethod
 from shop.payment.exceptions import WalletShortfall
@@ -464,43 +465,24 @@ def _wallet_available(account, summary) -> Decimal:
     )
 
 
-class _CheckoutRefused(Exception):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
-
-
 def _place_order(request, basket_id: int, method: str, total: Decimal):
-    """POST /api/checkout/'s sequence (shop/api/views/checkout.py), for a form: the basket row
-    locked, the order already placed for it answered again (a double click pays once), else the
-    checkout API's serializer places and pays it, all in one transaction. Returns (order,
-    PaymentOutcome); raises Http404, _CheckoutRefused ({field: [messages]}), UnableToTakePayment
-    or BookingRefused."""
+    """Pay the parent's basket as POST /api/checkout/ does (shop.checkout), in one transaction.
+    Returns (order, PaymentOutcome); raises Http404, serializers.ValidationError,
+    UnableToTakePayment or BookingRefused."""
     with transaction.atomic():
-        basket = Basket.objects.select_for_update().filter(owner=request.user, pk=basket_id).first()
+        basket = locked_basket(request.user, basket_id)
         if basket is None:
             raise Http404
-        order = Order.objects.filter(basket=basket).first()
-        if order is not None:
-            return order, processing.outcome_of(order)
-        if not basket.lines.exists():
-            raise _CheckoutRefused({None: [_("Votre panier est vide : rien à payer.")]})
-        if not basket.can_be_edited:
-            raise _CheckoutRefused(
-                {None: [_("Ce panier ne peut plus être payé : rechargez votre panier.")]}
-            )
-        serializer = CheckoutSerializer(
-            data={
-                "basket": reverse("basket-detail", kwargs={"pk": basket.pk}),
-                "payment_method": method,
-                "total": str(total),
-            },
-            context={"request": request},
-        )
-        if not serializer.is_valid():
-            raise _CheckoutRefused(serializer.errors)
-        order = serializer.save()
-        return order, serializer.outcome
+        if basket.is_empty and not Order.objects.filter(basket=basket).exists():
+            # oscar-api would refuse it in English.
+            raise serializers.ValidationError({None: [_("Votre panier est vide : rien à payer.")]})
+        data = {
+            "basket": reverse("basket-detail", kwargs={"pk": basket.pk}),
+            "payment_method": method,
+            "total": str(total),
+        }
+        result = checkout_basket(request, basket, data)
+    return result.order, result.outcome
 
 
 @parent_required
@@ -521,8 +503,8 @@ def checkout_view(request):
                 order, outcome = _place_order(
                     request, data["basket"], data["payment_method"], data["total"]
                 )
-            except _CheckoutRefused as refused:
-                for key, errors in refused.errors.items():
+            except serializers.ValidationError as refused:
+                for key, errors in refused.detail.items():
                     target = "payment_method" if key == "payment_method" else None
                     for error in errors:
                         form.add_error(target, str(error))

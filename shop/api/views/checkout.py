@@ -1,13 +1,11 @@
 """POST /api/checkout/: oscar-api's checkout, paid with the porte-monnaie, a card, or both.
 
-The basket row is locked first, so the same checkout sent twice (a double click) places one
-order and debits once: the second request waits, then answers with the order the first placed.
-The wallet debit and the order are written in one transaction; the card gateway is asked only
-after it commits, never under a row lock."""
+The sequence (basket row locked first, a double click answered with the order already placed,
+order and wallet debit in one transaction) is shop.checkout's, shared with the parent's
+checkout page; the card gateway is asked only after the commit, never under a row lock."""
 
 from django.db import transaction
 from django.http import Http404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from oscar.apps.payment.exceptions import UnableToTakePayment
 from oscar.core.loading import get_model
@@ -24,6 +22,7 @@ from shop.api.serializers.checkout import (
     CheckoutUnavailableSerializer,
     PlacedOrderSerializer,
 )
+from shop.checkout import checkout_basket
 from shop.payment import processing
 from shop.payment.exceptions import WalletShortfall
 from wallet.payments import GatewayUnavailableError
@@ -31,7 +30,6 @@ from wallet.payments import GatewayUnavailableError
 __all__ = ["CheckoutView"]
 
 Basket = get_model("basket", "Basket")
-Order = get_model("order", "Order")
 
 
 class CheckoutView(checkout.CheckoutView):
@@ -78,12 +76,7 @@ class CheckoutView(checkout.CheckoutView):
         try:
             with transaction.atomic():
                 basket = self._locked_basket(request, format)
-                order = Order.objects.filter(basket=basket).first()
-                placed_now = order is None
-                if placed_now:
-                    order, outcome = self._place_order(request, basket)
-                else:
-                    outcome = processing.outcome_of(order)
+                result = checkout_basket(request, basket, request.data)
         except UnableToTakePayment as error:
             body = {"detail": str(error)}
             if isinstance(error, WalletShortfall):
@@ -97,6 +90,7 @@ class CheckoutView(checkout.CheckoutView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
 
+        order, outcome = result.order, result.outcome
         card = None
         if outcome.card_payment is not None:
             try:
@@ -116,7 +110,7 @@ class CheckoutView(checkout.CheckoutView):
             order, context={"request": request, "payment": payment}
         ).data
         response = Response(data)
-        if placed_now:
+        if result.placed_now:
             oscarapi_post_checkout.send(
                 sender=self, order=order, user=request.user, request=request, response=response
             )
@@ -137,15 +131,3 @@ class CheckoutView(checkout.CheckoutView):
             if "does_not_exist" in error.get_codes():
                 raise Http404 from error
             raise serializers.ValidationError({"basket": error.detail}) from error
-
-    def _place_order(self, request, basket):
-        if not basket.can_be_edited:
-            raise serializers.ValidationError(
-                {"basket": [_("Ce panier ne peut plus être payé : rechargez votre panier.")]}
-            )
-        serializer = self.serializer_class(
-            data=request.data, context={"request": request, "basket": basket}
-        )
-        serializer.is_valid(raise_exception=True)
-        order = serializer.save()
-        return order, serializer.outcome
