@@ -221,6 +221,19 @@ def test_an_amount_not_offered_is_refused_next_to_the_buttons(client, parent, of
     assert not CardPayment.objects.exists()
 
 
+def test_each_top_up_button_posts_an_amount_the_form_reads(client, parent, offline):
+    """The buttons' values are sent as they are rendered: a French "10,00" would be refused."""
+    client.force_login(parent)
+    page = client.get(WALLET).content.decode()
+    values = re.findall(r'name="amount" value="([^"]+)"', page)
+    assert values == ["1.00", "5.00", "10.00", "25.00", "50.00"]
+
+    response = client.post(TOP_UP, {"amount": values[-1]})
+
+    assert response.status_code == 302
+    assert CardPayment.objects.get(owner=parent).amount == Decimal("50.00")
+
+
 def test_another_parents_top_up_is_a_404(client, parent, offline):
     client.force_login(ParentFactory())
     client.post(TOP_UP, {"amount": "5.00"})
