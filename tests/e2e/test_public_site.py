@@ -15,6 +15,8 @@ PUBLIC_PAGES = {
     "search": "/recherche/?q=cantine",
     "accessibility": "/accessibilite/",
     "login": "/connexion/",
+    "register": "/inscription/",
+    "forgotten-password": "/mot-de-passe/oublie/",
 }
 
 
