@@ -1,5 +1,6 @@
-"""No page of the parent's space (the public ones: test_public_site.py) weighs more than 300 KB of assets on a first load (cold cache),
-measured logged in as the demo parent at both widths; pytest prints the table at the end."""
+"""No page of the parent's space weighs more than 300 KB of assets on a first load (cold cache),
+measured logged in as the demo parent at both widths; pytest prints the table at the end. The
+public pages are weighed in test_public_site.py."""
 
 import pytest
 
