@@ -229,41 +229,74 @@ def dates_between(start: date, end: date, weekdays) -> list[date]:
     return [day for day in days if day.isoweekday() in weekdays]
 
 
+def bookable_meals(months, start: date, end: date) -> list[tuple[int, date]]:
+    """The (beneficiary id, date) pairs of `month_calendar`'s answer still bookable between
+    `start` and `end` (both included): a week or a month booked "at once" leaves out the days
+    already booked, in the basket, closed, past their deadline or full rather than refusing
+    them. `add_meals_to_basket` checks each one again."""
+    return [
+        (beneficiary_month.beneficiary["id"], entry.date)
+        for beneficiary_month in months
+        for service_month in beneficiary_month.services
+        for entry in service_month.days
+        if start <= entry.date <= end and entry.state == BOOKABLE
+    ]
+
+
+def _wanted_meals(beneficiary_ids, dates, meals) -> tuple[list[int], list[tuple[int, date]]]:
+    """The beneficiaries named and the meals asked for as (beneficiary id, date) pairs, without
+    duplicates, by date, then in the order the beneficiaries were first given."""
+    if meals is None:
+        beneficiary_ids = list(dict.fromkeys(beneficiary_ids or ()))
+        days = sorted(set(dates or ()))
+        return beneficiary_ids, [(pk, day) for day in days for pk in beneficiary_ids]
+    if beneficiary_ids is not None or dates is not None:
+        raise TypeError("Pass either meals or beneficiary_ids and dates, not both.")
+    meals = list(dict.fromkeys(meals))
+    beneficiary_ids = list(dict.fromkeys(pk for pk, _day in meals))
+    rank = {pk: n for n, pk in enumerate(beneficiary_ids)}
+    return beneficiary_ids, sorted(meals, key=lambda meal: (meal[1], rank[meal[0]]))
+
+
 @transaction.atomic
 def add_meals_to_basket(
     *,
     account,
     service_id: int,
-    beneficiary_ids,
-    dates,
+    beneficiary_ids=None,
+    dates=None,
+    meals=None,
     now: datetime,
     skip_closed=False,
     basket=None,
 ):
-    """Add one line per beneficiary × date to `account`'s basket, each priced and frozen, or
+    """Add one line per beneficiary × date (or per (beneficiary id, date) pair of `meals`, when
+    siblings are not booked on the same days) to `account`'s basket, each priced and frozen, or
     nothing at all: raises MealsRefused listing every refused meal with its reason in French.
 
+    One pass prices every meal with all the siblings of its day, whatever order they come in.
     `now` is the request's clock. With `skip_closed` (a weekday pattern), closed days are left
     out rather than refused. `basket`: another editable basket of the account than its open one
     (an agent booking on the family's behalf). Returns the basket."""
-    beneficiary_ids = list(dict.fromkeys(beneficiary_ids))
-    dates = sorted(set(dates))
+    beneficiary_ids, wanted = _wanted_meals(beneficiary_ids, dates, meals)
     family = _family(account, beneficiary_ids)
     service = Product.objects.filter(pk=service_id, structure=Product.PARENT).first()
     if service is None:
         raise UnknownService(service_id)
     accesses = _accepted_accesses(account, beneficiary_ids, [service.pk])
-    if not dates or not beneficiary_ids:
+    if not wanted:
         return _lock_basket(account, basket)
     try:
-        window = calendar_window(service, dates[0], dates[-1])
+        window = calendar_window(service, wanted[0][1], wanted[-1][1])
     except ServiceCalendar.DoesNotExist:
         message = _("Ce service n'a pas encore de calendrier : il ne peut pas être réservé.")
-        raise MealsRefused(
-            [_error(b, d.isoformat(), message) for d in dates for b in beneficiary_ids]
-        ) from None
+        raise MealsRefused([_error(b, d.isoformat(), message) for b, d in wanted]) from None
     if skip_closed:
-        dates = [day for day in dates if window.day_state(day).open]
+        wanted = [(pk, day) for pk, day in wanted if window.day_state(day).open]
+    beneficiaries_of_day: dict[date, list[int]] = defaultdict(list)
+    for beneficiary_id, day in wanted:
+        beneficiaries_of_day[day].append(beneficiary_id)
+    dates = list(beneficiaries_of_day)
     tariff = tariff_config_for(service)
 
     capacity = window.daily_capacity
@@ -294,7 +327,7 @@ def add_meals_to_basket(
         state = window.day_state(day)
         deadline = window.booking_deadline(day)
         is_late = now.astimezone(UTC) >= deadline.astimezone(UTC)
-        for beneficiary_id in beneficiary_ids:
+        for beneficiary_id in beneficiaries_of_day[day]:
             access = accesses.get((beneficiary_id, service.pk))
             item = (beneficiary_id, day.isoformat())
             if access is None:

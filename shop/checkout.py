@@ -1,5 +1,5 @@
 """Paying a basket, for every front end: POST /api/checkout/ (shop/api/views/checkout.py) and
-the parent's checkout page (themes/views/planning.py) run this same sequence.
+the parent's checkout page (themes/views/checkout.py) run this same sequence.
 
 The caller opens the transaction and locks the basket row (`locked_basket`), so the same
 checkout sent twice (a double click) places one order and debits once: the second request

@@ -1,7 +1,18 @@
 """The parent front end's pages, mounted at / by config/urls.py before Wagtail's page serving.
 Each area of the site keeps its own `urlpatterns` beside its views."""
 
-from .views import account, bookings, family, orders, planning, public, space, wallet
+from .views import (
+    account,
+    basket,
+    bookings,
+    checkout,
+    family,
+    orders,
+    planning,
+    public,
+    space,
+    wallet,
+)
 
 app_name = "portail"
 
@@ -11,6 +22,8 @@ urlpatterns = [
     *space.urlpatterns,
     *family.urlpatterns,
     *planning.urlpatterns,
+    *basket.urlpatterns,
+    *checkout.urlpatterns,
     *wallet.urlpatterns,
     *bookings.urlpatterns,
     *orders.urlpatterns,

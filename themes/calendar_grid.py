@@ -1,0 +1,126 @@
+"""The booking calendar laid out for its template: `reservations.planning.month_calendar`'s
+answer as weeks of seven days (Monday first), each day holding one cell per child shown, and the
+month's deadlines. Pure presentation over data already read: nothing here queries."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from reservations import planning
+from reservations.rules import format_deadline
+
+STATE_LABELS = {
+    planning.CLOSED: gettext_lazy("Fermé"),
+    planning.BOOKABLE: gettext_lazy("Réservable"),
+    planning.IN_BASKET: gettext_lazy("Dans le panier"),
+    planning.BOOKED: gettext_lazy("Réservé"),
+    planning.LOCKED: gettext_lazy("Date limite dépassée"),
+    planning.FULL: gettext_lazy("Complet"),
+}
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month `count` months after `month`'s (before it, if negative)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def last_day_of(month: date) -> date:
+    return add_months(month, 1) - timedelta(days=1)
+
+
+@dataclass
+class Cell:
+    """One child on one day."""
+
+    beneficiary: dict
+    day: planning.CalendarDay
+    checked: bool = False
+    errors: list = field(default_factory=list)
+
+    @property
+    def value(self) -> str:
+        return f"{self.beneficiary['id']}:{self.day.date.isoformat()}"
+
+    @property
+    def field_id(self) -> str:
+        return f"repas-{self.beneficiary['id']}-{self.day.date.isoformat()}"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.day.state]
+
+
+@dataclass
+class GridDay:
+    date: date
+    in_month: bool
+    cells: list = field(default_factory=list)
+
+    @property
+    def closed(self) -> bool:
+        return all(cell.day.state == planning.CLOSED for cell in self.cells)
+
+    @property
+    def closed_reason(self) -> str:
+        return self.cells[0].day.reason if self.cells else ""
+
+    @property
+    def bookable(self) -> bool:
+        return any(cell.day.state == planning.BOOKABLE for cell in self.cells)
+
+    @property
+    def short_deadline(self) -> str:
+        """The booking deadline of a bookable day, short ("27/11 10:00"): one per service and
+        day, whoever the child."""
+        for cell in self.cells:
+            if cell.day.state == planning.BOOKABLE and cell.day.booking_deadline:
+                return timezone.localtime(cell.day.booking_deadline).strftime("%d/%m %H:%M")
+        return ""
+
+
+@dataclass
+class GridWeek:
+    monday: date
+    days: list
+
+    @property
+    def bookable(self) -> bool:
+        return any(day.bookable for day in self.days if day.in_month)
+
+
+def month_grid(months, month: date, *, checked=frozenset(), errors=None):
+    """Returns (weeks, deadlines): the month as GridWeeks, whole weeks from Monday to Sunday,
+    and each open day's booking and cancellation deadlines. `checked` and `errors` are keyed by
+    the cells' value ("<beneficiary id>:<YYYY-MM-DD>")."""
+    errors = errors or {}
+    start = month - timedelta(days=month.weekday())
+    last = last_day_of(month)
+    end = last + timedelta(days=6 - last.weekday())
+    days = {}
+    for n in range((end - start).days + 1):
+        day = start + timedelta(days=n)
+        days[day] = GridDay(day, day.month == month.month)
+    deadlines = []
+    for beneficiary_month in months:
+        for service_month in beneficiary_month.services:
+            for entry in service_month.days:
+                cell = Cell(beneficiary_month.beneficiary, entry)
+                cell.checked = cell.value in checked
+                cell.errors = errors.get(cell.value, [])
+                days[entry.date].cells.append(cell)
+    for day in days.values():
+        first_open = next((c for c in day.cells if c.day.booking_deadline), None)
+        if day.in_month and first_open:
+            deadlines.append(
+                {
+                    "date": day.date,
+                    "booking": format_deadline(first_open.day.booking_deadline),
+                    "cancellation": format_deadline(first_open.day.cancellation_deadline),
+                }
+            )
+    ordered = [days[day] for day in sorted(days)]
+    weeks = [GridWeek(ordered[n].date, ordered[n : n + 7]) for n in range(0, len(ordered), 7)]
+    return weeks, deadlines
