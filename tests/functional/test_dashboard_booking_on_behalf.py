@@ -295,3 +295,82 @@ def test_a_parent_opens_no_booking_screen_and_books_nothing(client, claire, cant
         if response.status_code == 302:
             assert "login" in response["Location"]
     assert snapshot(parent) == before
+
+
+# --- Scoping and escaping ----------------------------------------------------------------------
+
+
+def raw(response) -> str:
+    return response.content.decode()
+
+
+def test_an_agent_of_another_commune_neither_sees_nor_books_for_the_family(
+    client, claire, canteen, bains_canteen
+):
+    parent, lea = claire
+    service, _ = canteen
+    bains_agent = AgentFactory(communes=[bains_canteen[1].stockrecords.first().partner])
+    client.force_login(bains_agent)
+    before = snapshot(parent)
+
+    listed = page(client.get(FAMILIES, {"q": "claire"}))
+    shown = client.get(book_url(parent))
+    posted = client.post(book_url(parent), form_data(service, [lea], dates=DAYS))
+
+    assert "Claire" not in listed and book_url(parent) not in listed
+    assert (shown.status_code, posted.status_code) == (404, 404)
+    assert snapshot(parent) == before
+
+
+def test_an_agent_of_no_commune_gets_no_family(client, claire, canteen):
+    parent, lea = claire
+    service, _ = canteen
+    client.force_login(AgentFactory(communes=[]))
+    before = snapshot(parent)
+
+    assert "Aucune famille trouvée." in page(client.get(FAMILIES))
+    assert client.get(book_url(parent)).status_code == 404
+    assert client.post(book_url(parent), form_data(service, [lea], dates=DAYS)).status_code == 404
+    assert snapshot(parent) == before
+
+
+def test_a_staff_member_who_is_not_an_agent_opens_no_booking_screen(client, claire, canteen):
+    parent, lea = claire
+    service, _ = canteen
+    client.force_login(ParentFactory(is_staff=True))
+    before = snapshot(parent)
+
+    for response in (
+        client.get(FAMILIES),
+        client.get(book_url(parent)),
+        client.post(book_url(parent), form_data(service, [lea], dates=DAYS)),
+    ):
+        assert response.status_code in (302, 403)
+    assert snapshot(parent) == before
+
+
+def test_another_familys_child_cannot_be_booked_through_this_family(agent_client, claire, canteen):
+    parent, _ = claire
+    service, option = canteen
+    other = ParentFactory()
+    theirs = BeneficiaryFactory(account=other, first_name="Inès")
+    accept(other, option, [theirs])
+    before = (snapshot(parent), snapshot(other))
+
+    response = agent_client.post(book_url(parent), form_data(service, [theirs], dates=DAYS))
+
+    assert response.status_code == 200
+    assert "Choisissez parmi les enfants de cette famille." in page(response)
+    assert (snapshot(parent), snapshot(other)) == before
+
+
+def test_names_typed_by_parents_are_shown_as_text_to_the_agent(agent_client, canteen):
+    injected = '<img src=x onerror="alert(1)">'
+    parent = ParentFactory(first_name=injected, last_name="Martin")
+    child = BeneficiaryFactory(account=parent, first_name=injected, last_name="Martin")
+    accept(parent, canteen[1], [child])
+
+    for response in (agent_client.get(FAMILIES), agent_client.get(book_url(parent))):
+        assert response.status_code == 200
+        assert injected not in raw(response)
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in raw(response)

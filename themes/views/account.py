@@ -3,6 +3,7 @@ personnelles". Thin views: a Django form parses, then the API's serializers and 
 decide, with the API's throttles counting in the same cache buckets."""
 
 import math
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -47,15 +48,25 @@ from ..forms.account import (
 TEMPLATES = "themes/account/"
 
 
-class PasswordRulesThrottle(SimpleRateThrottle):
+class ByAddressMixin:
+    """Counts every visitor by address, signed in or not. DRF's AnonRateThrottle lets a
+    signed-in visitor through uncounted: any account could then flood a mailbox from the
+    forgotten-password page."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PasswordRulesThrottle(ByAddressMixin, SimpleRateThrottle):
     """Per address: the live check runs as the parent types (debounced), a town hall's public
     computer may serve several families in a row."""
 
     scope = "portail_password_rules"
     rate = "600/hour"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+class PasswordResetByAddressThrottle(ByAddressMixin, PasswordResetThrottle):
+    """The API's reset throttle, in the same bucket, counting signed-in visitors too."""
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -92,6 +103,20 @@ def _throttled(request, throttle_class) -> str | None:
 
 def _password_rules() -> list[str]:
     return [check["text"] for check in password_rule_checks("", None)]
+
+
+def no_referrer(view):
+    """For pages whose address holds a secret (a reset link's token): the header reaches every
+    request the page makes, before any HTML is read, where the page's <meta> may come too late
+    or be ignored; SecurityMiddleware leaves a header already set alone."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
 
 
 def _render(request, template, context, status=200):
@@ -229,7 +254,7 @@ def password_reset_view(request):
     form = PasswordResetRequestForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if message := _throttled(request, PasswordResetThrottle):
+        if message := _throttled(request, PasswordResetByAddressThrottle):
             form.add_error(None, message)
             status = 429
         else:
@@ -248,6 +273,7 @@ def password_reset_view(request):
 
 @sensitive_post_parameters("new_password", "token")
 @never_cache
+@no_referrer
 @require_http_methods(["GET", "POST"])
 def password_reset_confirm_view(request):
     """The page of the e-mailed link (?uid=…&token=…): choose the new password."""

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from wallet import payments
@@ -82,6 +83,15 @@ def start_top_up(request):
     return redirect("portail:wallet_top_up", pk=top_up.payment.pk)
 
 
+def _forget_client_secret(request, pk) -> None:
+    secrets = request.session.get(CLIENT_SECRETS)
+    if secrets and secrets.pop(str(pk), None) is not None:
+        request.session.modified = True
+
+
+# never_cache: the page may hold the client secret, which no cache (proxy, back button of a
+# shared computer) may keep.
+@never_cache
 @require_GET
 @parent_required
 def top_up_page(request, pk):
@@ -92,7 +102,10 @@ def top_up_page(request, pk):
         payment.status == CardPaymentStatus.FAILED and bool(payment.gateway_reference)
     )
     offline = payment.gateway == "offline"
-    client_secret = request.session.get(CLIENT_SECRETS, {}).get(str(pk))
+    if not pending:
+        # Settled here, by the webhook or by the timeout: the secret has no more use.
+        _forget_client_secret(request, pk)
+    client_secret = request.session.get(CLIENT_SECRETS, {}).get(str(pk)) if pending else None
     publishable_key = payments.gateway_for().publishable_key
     context = {
         "payment": payment,
@@ -116,9 +129,9 @@ def confirm_top_up(request, pk):
     except payments.GatewayUnavailableError as error:
         messages.error(request, str(error))
         return redirect("portail:wallet_top_up", pk=pk)
+    if payment.status in payments.FINAL_STATUSES:
+        _forget_client_secret(request, pk)
     if payment.status == CardPaymentStatus.SUCCEEDED:
-        request.session.get(CLIENT_SECRETS, {}).pop(str(pk), None)
-        request.session.modified = True
         messages.success(
             request,
             _("Votre porte-monnaie a été crédité de %(amount)s.")
