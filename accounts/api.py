@@ -30,6 +30,7 @@ from .serializers import (
     ProfileSerializer,
     RegistrationSerializer,
 )
+from .throttling import ByAddressMixin
 
 TAGS = ["comptes"]
 FIELD_ERRORS = OpenApiResponse(
@@ -84,14 +85,14 @@ class IsAnonymousVisitor(BasePermission):
 
 # Rates live here rather than in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]: each belongs to one
 # endpoint. They count in the default cache, shared by every web node.
-class RegistrationThrottle(AnonRateThrottle):
+class RegistrationThrottle(ByAddressMixin, AnonRateThrottle):
     """Per address: a town hall's public computer may register a few families in a row."""
 
     scope = "accounts_registration"
     rate = "30/hour"
 
 
-class PasswordResetThrottle(AnonRateThrottle):
+class PasswordResetThrottle(ByAddressMixin, AnonRateThrottle):
     """Per address: keeps the form from being used to flood mailboxes."""
 
     scope = "accounts_password_reset"

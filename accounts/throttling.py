@@ -34,3 +34,12 @@ def lockout_response(request, original_response=None, credentials=None):
         "</main></html>",
         status=LOCKOUT_STATUS,
     )
+
+
+class ByAddressMixin:
+    """For a DRF throttle: count every visitor by address, signed in or not. DRF's
+    AnonRateThrottle lets a signed-in visitor through uncounted, so any account could flood a
+    mailbox from the forgotten-password form."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

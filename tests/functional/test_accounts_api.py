@@ -525,6 +525,16 @@ def test_reset_requests_are_throttled_per_address(post):
     assert post(RESET, {"email": "personne@example.org"}).status_code == 429
 
 
+def test_a_signed_in_account_counts_against_the_reset_limit_too(client, post):
+    """DRF's anonymous throttle lets signed-in visitors through: any account could flood a
+    mailbox through the API otherwise."""
+    client.force_login(ParentFactory())
+    for _ in range(10):
+        assert post(RESET, {"email": "personne@example.org"}).status_code == 200
+
+    assert post(RESET, {"email": "personne@example.org"}).status_code == 429
+
+
 # --- Browser client: CSRF, login and logout -------------------------------------------------
 
 

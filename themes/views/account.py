@@ -30,7 +30,7 @@ from accounts.api import (
 )
 from accounts.models import User
 from accounts.serializers import ProfileSerializer, RegistrationSerializer
-from accounts.throttling import LOCKOUT_STATUS, lockout_message
+from accounts.throttling import LOCKOUT_STATUS, ByAddressMixin, lockout_message
 
 from ..access import signed_in_required
 from ..forms.account import (
@@ -48,25 +48,12 @@ from ..forms.account import (
 TEMPLATES = "themes/account/"
 
 
-class ByAddressMixin:
-    """Counts every visitor by address, signed in or not. DRF's AnonRateThrottle lets a
-    signed-in visitor through uncounted: any account could then flood a mailbox from the
-    forgotten-password page."""
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 class PasswordRulesThrottle(ByAddressMixin, SimpleRateThrottle):
     """Per address: the live check runs as the parent types (debounced), a town hall's public
     computer may serve several families in a row."""
 
     scope = "portail_password_rules"
     rate = "600/hour"
-
-
-class PasswordResetByAddressThrottle(ByAddressMixin, PasswordResetThrottle):
-    """The API's reset throttle, in the same bucket, counting signed-in visitors too."""
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -254,7 +241,7 @@ def password_reset_view(request):
     form = PasswordResetRequestForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if message := _throttled(request, PasswordResetByAddressThrottle):
+        if message := _throttled(request, PasswordResetThrottle):
             form.add_error(None, message)
             status = 429
         else:
