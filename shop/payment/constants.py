@@ -8,10 +8,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 ORDER_PENDING = settings.OSCAR_INITIAL_ORDER_STATUS  # "En attente de paiement"
-ORDER_PAID = "Payée"
-ORDER_CANCELLED = "Annulée"
+ORDER_PAID = gettext_noop("Payée")
+ORDER_CANCELLED = gettext_noop("Annulée")
+# Stored in French; marked so that pages show them in the reader's language (themes' `translated`
+# filter looks each stored name up in the catalogue).
+gettext_noop("En attente de paiement")
 
 
 class PaymentMethod(models.TextChoices):
@@ -21,13 +25,13 @@ class PaymentMethod(models.TextChoices):
 
 
 # Oscar payment SourceTypes, by code.
-WALLET_SOURCE = ("wallet", "Porte-monnaie")
-CARD_SOURCE = ("card", "Carte bancaire")
+WALLET_SOURCE = ("wallet", gettext_noop("Porte-monnaie"))
+CARD_SOURCE = ("card", gettext_noop("Carte bancaire"))
 
 # Oscar PaymentEventTypes, by name.
-WALLET_DEBIT_EVENT = "Débit porte-monnaie"
-CARD_PAYMENT_EVENT = "Paiement carte"
-WALLET_REFUND_EVENT = "Remboursement porte-monnaie"
+WALLET_DEBIT_EVENT = gettext_noop("Débit porte-monnaie")
+CARD_PAYMENT_EVENT = gettext_noop("Paiement carte")
+WALLET_REFUND_EVENT = gettext_noop("Remboursement porte-monnaie")
 
 # Stripe refuses a euro card payment under 0.50 €; no gateway we use takes less.
 CARD_MINIMUM_AMOUNT = Decimal("0.50")

@@ -512,6 +512,23 @@ def test_the_order_page_shows_each_meal_and_the_payments_and_refunds(
     assert euros("Remboursement porte-monnaie 3,30 €") in page
 
 
+def test_an_english_reader_sees_statuses_and_payments_in_english(
+    client, parent, lea, tom, canteen
+):
+    """Oscar stores statuses and payment names in French; the pages translate them."""
+    _service, meal, _ = canteen
+    bookings = book_and_pay(client, parent, meal, [(lea, MEAL_DAY), (tom, OTHER_MEAL_DAY)])
+    client.post(cancel_page(bookings[0]))
+    order = Order.objects.get(user=parent)
+
+    listing = text(client.get(ORDERS, HTTP_ACCEPT_LANGUAGE="en"))
+    detail = text(client.get(f"{ORDERS}{order.number}/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert "Paid" in listing and "Payée" not in listing
+    assert "Wallet debit" in detail and "Wallet refund" in detail
+    assert "Débit porte-monnaie" not in detail
+
+
 def test_another_familys_order_is_a_404(client, parent, lea, canteen):
     _service, meal, _ = canteen
     other = ParentFactory()

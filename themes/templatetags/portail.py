@@ -2,6 +2,7 @@
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from ..views.space import SPACE_MENU
 
@@ -18,3 +19,10 @@ def space_nav(context):
         current = path == url if url_name == "portail:space" else path.startswith(url)
         items.append({"url": url, "label": label, "current": current})
     return {"items": items}
+
+
+@register.filter
+def translated(stored_name):
+    """A name Oscar stores in French (an order status, a payment source or event type), in the
+    reader's language when the catalogue has it (shop/payment/constants.py marks them)."""
+    return gettext(stored_name) if stored_name else stored_name
