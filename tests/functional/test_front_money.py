@@ -512,9 +512,7 @@ def test_the_order_page_shows_each_meal_and_the_payments_and_refunds(
     assert euros("Remboursement porte-monnaie 3,30 €") in page
 
 
-def test_an_english_reader_sees_statuses_and_payments_in_english(
-    client, parent, lea, tom, canteen
-):
+def test_an_english_reader_sees_statuses_and_payments_in_english(client, parent, lea, tom, canteen):
     """Oscar stores statuses and payment names in French; the pages translate them."""
     _service, meal, _ = canteen
     bookings = book_and_pay(client, parent, meal, [(lea, MEAL_DAY), (tom, OTHER_MEAL_DAY)])
