@@ -2,7 +2,7 @@
 (/espace/panier/), the checkout (/espace/panier/paiement/), the card payment step and the order
 confirmation. Plain forms, through Django's test client, on the services the API calls."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from oscar.core.loading import get_model
 from reservations import planning
 from reservations.calendars import open_days_for
 from reservations.models import Booking, BookingStatus, Closure
+from reservations.rules import PARIS
 from tests.booking_factories import make_booking, top_up
 from tests.factories import ParentFactory, PendingParentFactory
 from tests.planning_factories import NOW, make_canteen, make_family
@@ -204,6 +205,20 @@ def test_the_calendar_defaults_to_the_first_service_this_month_and_its_children(
     assert selection.service_id == canteen[0].pk
     assert selection.month == date(2026, 11, 1)
     assert sorted(selection.child_ids) == sorted(c.pk for c in family.children)
+
+
+def test_late_in_a_month_with_no_day_left_to_book_the_calendar_opens_on_the_next(
+    client, canteen, family
+):
+    # Monday 30 November is the last school day of the month; its deadline has passed.
+    with time_machine.travel(datetime(2026, 11, 27, 12, 0, tzinfo=PARIS), tick=False):
+        client.force_login(family.parent)  # a session opened at another time has expired
+        response = client.get(PLANNING)
+        chosen = client.get(f"{PLANNING}?mois=2026-11")
+
+    assert response.context["selection"].month == date(2026, 12, 1)
+    # A month the parent asked for is shown as asked.
+    assert chosen.context["selection"].month == date(2026, 11, 1)
 
 
 def test_another_parents_child_in_the_calendar_is_not_found(clock, client, canteen, family):

@@ -6,7 +6,7 @@ API; `themes.calendar_grid` lays the month out for the template. The page works 
 forms; planning.js only adds shortcuts."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -195,6 +195,13 @@ def calendar_view(request):
             data.get("service"), data.get("mois"), data.get("enfant") or [], services, served
         )
         months = _month(account, selection, now)
+        if not data.get("mois") and not _has_bookable_day(months):
+            # Late in a month every day left is past its deadline: open on the next month,
+            # where the parent can book, rather than on a month of locked days.
+            following = replace(selection, month=add_months(selection.month, 1))
+            following_months = _month(account, following, now)
+            if _has_bookable_day(following_months):
+                selection, months = following, following_months
     if filter_form is None:
         filter_form = CalendarForm(services=services.items(), initial=_initial(selection))
 
@@ -230,6 +237,15 @@ def _initial(selection: Selection) -> dict:
         "mois": selection.month.strftime("%Y-%m"),
         "enfant": selection.child_ids,
     }
+
+
+def _has_bookable_day(months) -> bool:
+    return any(
+        day.state == "bookable"
+        for month in months
+        for service in month.services
+        for day in service.days
+    )
 
 
 def _month(account, selection: Selection, now):
