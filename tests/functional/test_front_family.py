@@ -400,6 +400,18 @@ def test_the_services_page_shows_the_catalogue_with_what_each_option_asks(
     assert "Vous n'avez encore demandé l'accès à aucun service." in page
 
 
+def test_the_communes_the_family_already_asked_come_first_in_the_catalogue(
+    parent_client, parent, rosieres
+):
+    aiguilhe = PartnerFactory(name="Aiguilhe", code="aiguilhe")
+    make_option(aiguilhe, option="Garderie d'Aiguilhe")
+    ask(parent, make_option(rosieres, option="Réservation cantine pour enfants"))
+
+    communes = [commune["name"] for commune in parent_client.get(SERVICES).context["catalogue"]]
+
+    assert communes == ["Rosières", "Aiguilhe"]
+
+
 def test_each_request_shows_its_status_in_words(parent_client, parent, rosieres, agent):
     pending = ask(parent, make_option(rosieres, option="Pendant"))
     accepted = ask(parent, make_option(rosieres, option="Acceptée"))

@@ -158,8 +158,15 @@ def services(request):
     return render(
         request,
         "themes/family/services.html",
-        {"accesses": accesses, "catalogue": _with_requests(catalogue.catalogue(), active)},
+        {"accesses": accesses, "catalogue": _with_requests(_familiar_first(accesses), active)},
     )
+
+
+def _familiar_first(accesses):
+    """The catalogue with the communes the family has already asked first (most families use
+    one or two communes among many), then the others, each group in the catalogue's order."""
+    familiar = {access.commune_id for access in accesses}
+    return sorted(catalogue.catalogue(), key=lambda commune: commune.id not in familiar)
 
 
 def _with_requests(communes, active) -> list[dict]:
