@@ -23,6 +23,7 @@ from tests.booking_factories import (
     top_up,
 )
 from tests.factories import ParentFactory, PendingParentFactory
+from tests.functional.test_bookings_api import book_and_pay
 from tests.functional.test_checkout_payment import (
     FakeGateway,
     checkout,
@@ -92,15 +93,6 @@ def lea(parent):
 @pytest.fixture
 def tom(parent):
     return BeneficiaryFactory(account=parent, first_name="Tom")
-
-
-def book_and_pay(client, parent, meal, meals):
-    """Meals booked through the real checkout, paid from a 20 € wallet: bookings and an order."""
-    top_up(parent, "20.00")
-    basket = add_meals(parent, meal, meals)
-    client.force_login(parent)
-    assert checkout(client, basket, "wallet").status_code == 200
-    return list(Booking.objects.filter(account=parent).order_by("date", "beneficiary_id"))
 
 
 # --- Access ------------------------------------------------------------------------------------
