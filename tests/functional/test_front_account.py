@@ -448,13 +448,22 @@ def test_the_reset_request_answers_the_same_whether_or_not_the_account_exists(cl
 
     assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
     assert known.status_code == 302
-    assert known["Location"] == RESET
+    assert known["Location"] == f"{RESET}?envoye=1"
     # Both confirmations are queued: the page shows them, the same text twice.
     confirmations = flash(known)
     assert len(confirmations) == 2
     assert confirmations[0] == confirmations[1]
     assert "Si un compte existe avec cette adresse" in confirmations[0]
     assert [message.to for message in mail.outbox] == [["claire.martin@example.org"]]
+
+
+def test_after_sending_the_page_says_what_to_do_instead_of_the_form(client, post):
+    sent = client.get(post(RESET, {"email": "personne@example.org"})["Location"])
+
+    page = sent.content.decode()
+    assert "il ne sert qu'une fois" in page
+    assert 'name="email"' not in page
+    assert 'name="email"' in client.get(RESET).content.decode()
 
 
 def test_the_emailed_link_lets_the_parent_choose_a_new_password_once(client, post):

@@ -254,8 +254,13 @@ def password_reset_view(request):
                     "vos courriers indésirables."
                 ),
             )
-            return redirect("portail:password_reset")
-    return _render(request, "password_reset.html", {"form": form}, status)
+            return redirect(f"{reverse('portail:password_reset')}?{SENT}=1")
+    # After sending, the page says what to do next instead of offering the form again.
+    sent = request.method == "GET" and SENT in request.GET
+    return _render(request, "password_reset.html", {"form": form, "sent": sent}, status)
+
+
+SENT = "envoye"
 
 
 @sensitive_post_parameters("new_password", "token")
