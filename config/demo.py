@@ -373,7 +373,7 @@ def seed_people(partners: dict, *, now) -> list[DemoLogin]:
     officer = seed_officer()
     return [
         DemoLogin("Administrateur", admin.email, "partout (/django-admin/, /dashboard/, /cms/)"),
-        DemoLogin("Parent (usager)", parent.email, "API et site des familles (/api/docs/)"),
+        DemoLogin("Parent (usager)", parent.email, "site des familles (/connexion/, /espace/)"),
         DemoLogin("Parent en attente", PENDING_PARENT_EMAIL, "compte à valider par un agent"),
         *(
             DemoLogin("Agent communal", agent.email, f"/dashboard/ ({partner.name})")
@@ -592,6 +592,7 @@ def render_summary(world: DemoWorld) -> str:
     back_office = f"http://{TERRITORIES[0].hostname}:{PORT}"
     addresses = [
         *((f"Site « {name} »", url) for name, url in world.site_urls),
+        ("Espace des familles (connexion)", f"{back_office}/connexion/"),
         ("Wagtail (pages, rédacteurs)", f"{back_office}/cms/"),
         ("Tableau de bord Oscar (agents)", f"{back_office}/dashboard/"),
         ("Administration Django", f"{back_office}/django-admin/"),
