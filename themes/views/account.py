@@ -332,23 +332,14 @@ def profile_view(request):
 @require_POST
 def change_email_view(request):
     form = EmailChangeForm(request.POST, prefix="email")
-    status = 200
-    if form.is_valid():
-        if message := _throttled(request, CurrentPasswordThrottle):
-            add_service_errors(form, {None: [message]})
-            status = 429
-        else:
-            try:
-                account = services.change_email(request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Votre adresse e-mail de connexion est maintenant %(email)s.")
-                    % {"email": account.email},
-                )
-                return redirect("portail:profile")
+    account, status = _change_with_current_password(request, form, services.change_email)
+    if account is not None:
+        messages.success(
+            request,
+            _("Votre adresse e-mail de connexion est maintenant %(email)s.")
+            % {"email": account.email},
+        )
+        return redirect("portail:profile")
     return _profile_page(request, email_form=form, status=status)
 
 
@@ -358,22 +349,29 @@ def change_email_view(request):
 @require_POST
 def change_password_view(request):
     form = PasswordChangeForm(request.POST, prefix="password")
-    status = 200
-    if form.is_valid():
-        if message := _throttled(request, CurrentPasswordThrottle):
-            add_service_errors(form, {None: [message]})
-            status = 429
-        else:
-            try:
-                account = services.change_password(request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                # This session stays open; the others end (their hash no longer matches).
-                update_session_auth_hash(request, account)
-                messages.success(request, _("Votre mot de passe a été modifié."))
-                return redirect("portail:profile")
+    account, status = _change_with_current_password(request, form, services.change_password)
+    if account is not None:
+        # This session stays open; the others end (their hash no longer matches).
+        update_session_auth_hash(request, account)
+        messages.success(request, _("Votre mot de passe a été modifié."))
+        return redirect("portail:profile")
     return _profile_page(request, password_form=form, status=status)
+
+
+def _change_with_current_password(request, form, change):
+    """Run `change(account, **form data)` once the form is valid and the current-password
+    guesses are within the API's limit; (the account changed or None, HTTP status). Refusals
+    go on the form."""
+    if not form.is_valid():
+        return None, 200
+    if message := _throttled(request, CurrentPasswordThrottle):
+        add_service_errors(form, {None: [message]})
+        return None, 429
+    try:
+        return change(request.user, **form.cleaned_data), 200
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None, 200
 
 
 urlpatterns = [
