@@ -1,7 +1,6 @@
 """Agents' family screens: accounts to validate and access requests to examine, each scoped to
 the agent's communes (another commune's row is a 404). Every change goes through a service."""
 
-import csv
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from ..access import accept_access, refuse_access, request_new_document
 from ..bookings import cancel_booking
 from ..closures import close_day, reopen_day
 from ..exceptions import CancellationRefused
+from ..exports import SafeCSVWriter
 from ..headcount import headcount_for
 from ..models.bookings import ActorRole
 from ..selectors import accesses_for_agent
@@ -223,7 +223,8 @@ CSV_HEADER = [
 
 class HeadcountExportView(HeadcountMixin, generic.View):
     """The headcount as a CSV file for Excel: semicolons and a byte-order mark, so that a French
-    Excel splits the columns and reads the accents."""
+    Excel splits the columns and reads the accents; names typed by families cannot become
+    formulas there."""
 
     http_method_names = ["get"]
 
@@ -236,7 +237,7 @@ class HeadcountExportView(HeadcountMixin, generic.View):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
+        writer = SafeCSVWriter(response, delimiter=";")
         writer.writerow([str(title) for title in CSV_HEADER])
         for group in headcount.groups:
             for booking in group.bookings:
