@@ -5,6 +5,7 @@ Open to accounts awaiting validation: the commune examines the documents before 
 account. Every lookup is scoped to the requesting account, so another family's request is a 404.
 Documents are streamed by an authorised view, to their owner and to the agents of the commune."""
 
+import filetype
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -19,7 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from ..access import replace_document, request_access
-from ..models import ServiceAccess
+from ..models import DocumentKind, ServiceAccess
 from ..selectors import accesses_of, readable_documents
 from ..uploads import DOCUMENT_TYPES
 from .access_serializers import (
@@ -139,6 +140,25 @@ class AccessDocumentUploadView(APIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
+# The stem of a downloaded document's name, per kind of document.
+DOWNLOAD_NAMES = {
+    DocumentKind.PROOF_OF_ADDRESS: "justificatif-domicile",
+    DocumentKind.FAMILY_QUOTIENT: "quotient-familial",
+    DocumentKind.OTHER: "justificatif",
+}
+UNKNOWN_TYPE = ("application/octet-stream", ".bin")
+
+
+def _served_type(handle) -> tuple[str, str]:
+    """The type of the stored file read again from its first bytes, and its extension: a file
+    that no longer reads as a PDF, JPEG or PNG is sent as opaque bytes, never as what it says."""
+    kind = filetype.guess(handle.read(8192))
+    handle.seek(0)
+    if kind is None or kind.mime not in DOCUMENT_TYPES:
+        return UNKNOWN_TYPE
+    return kind.mime, DOCUMENT_TYPES[kind.mime]
+
+
 class AccessDocumentDownloadView(APIView):
     """Streams a private document to the request's owner or to an agent of its commune."""
 
@@ -153,7 +173,9 @@ class AccessDocumentDownloadView(APIView):
         summary="Download a supporting document",
         description=(
             "For the owner of the request and the agents of its commune (the dashboard links "
-            "here); 404 for everyone else. Replaced documents stay readable."
+            "here); 404 for everyone else. Replaced documents stay readable. Always an "
+            "attachment named by the server after the document's kind and the type read from "
+            "its content (`justificatif-domicile-12.pdf`), never the name it was uploaded with."
         ),
         responses={
             **{(200, content_type): OpenApiTypes.BINARY for content_type in DOCUMENT_TYPES},
@@ -166,11 +188,14 @@ class AccessDocumentDownloadView(APIView):
             handle = document.file.open("rb")
         except FileNotFoundError as error:
             raise Http404 from error
+        content_type, extension = _served_type(handle)
+        # The name is ours, never the uploader's: "evil.html" holding a PDF leaves as a .pdf.
+        stem = DOWNLOAD_NAMES.get(document.kind, "justificatif")
         response = FileResponse(
             handle,
             as_attachment=True,
-            filename=document.original_name or f"piece{document.extension}",
-            content_type=document.content_type,
+            filename=f"{stem}-{document.pk}{extension}",
+            content_type=content_type,
         )
         # Personal data: never kept by a shared cache or the browser's, never sniffed into HTML.
         response["Cache-Control"] = "private, no-store"

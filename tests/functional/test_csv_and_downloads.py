@@ -1,5 +1,6 @@
 """What agents download is safe to open: the headcount CSV never runs what a family typed as a
-spreadsheet formula."""
+spreadsheet formula, and a supporting document leaves with a name and a type chosen by the
+server from its content, never from the uploader's file name."""
 
 import csv
 import io
@@ -7,6 +8,7 @@ import io
 import pytest
 
 from reservations.exports import neutralise_formula
+from tests.access_factories import PDF_BYTES, ask, make_option, pdf_upload, use_private_root
 from tests.booking_factories import MEAL_DAY, make_booking, make_canteen
 from tests.factories import AgentFactory, ParentFactory, PartnerFactory
 from tests.reservations_factories import BeneficiaryFactory
@@ -108,3 +110,114 @@ def test_ordinary_names_are_exported_unchanged(agent_client, canteen):
     row = export_rows(agent_client, canteen)[1]
 
     assert row[1:3] == ["Étienne", "Jean-Pierre"]
+
+
+# --- Supporting documents --------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_root(settings, monkeypatch, tmp_path):
+    root = tmp_path / "private"
+    use_private_root(settings, monkeypatch, root)
+    return root
+
+
+def download(client, document):
+    """One download per test: closing a streamed response ends the request, and the test
+    client then closes the database connection."""
+    response = client.get(
+        f"/api/access-requests/{document.access_id}/documents/{document.pk}/",
+        HTTP_ACCEPT="text/html",
+    )
+    content = b"".join(response.streaming_content)
+    response.close()
+    return response, content
+
+
+def test_a_pdf_uploaded_as_evil_html_is_downloaded_as_a_pdf_named_by_the_server(
+    client, private_root, rosieres
+):
+    parent = ParentFactory()
+    access = ask(
+        parent,
+        make_option(rosieres),
+        documents={"proof_of_address": pdf_upload("evil.html"), "family_quotient": pdf_upload()},
+    )
+    address = access.documents.get(kind="proof_of_address")
+    client.force_login(parent)
+
+    response, content = download(client, address)
+
+    assert response.status_code == 200
+    assert content == PDF_BYTES
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="justificatif-domicile-{address.pk}.pdf"'
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_family_quotient_is_named_after_its_kind_not_the_uploaders_name(
+    client, private_root, rosieres
+):
+    parent = ParentFactory()
+    access = ask(
+        parent,
+        make_option(rosieres),
+        documents={
+            "proof_of_address": pdf_upload(),
+            "family_quotient": pdf_upload('"><script>alert(1)</script>.pdf'),
+        },
+    )
+    quotient = access.documents.get(kind="family_quotient")
+    client.force_login(parent)
+
+    response, _ = download(client, quotient)
+
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="quotient-familial-{quotient.pk}.pdf"'
+    )
+
+
+def test_an_agent_downloads_the_document_under_the_same_server_chosen_name(
+    client, private_root, rosieres
+):
+    access = ask(
+        ParentFactory(),
+        make_option(rosieres),
+        documents={
+            "proof_of_address": pdf_upload("Facture EDF mars.html"),
+            "family_quotient": pdf_upload(),
+        },
+    )
+    document = access.documents.get(kind="proof_of_address")
+    client.force_login(AgentFactory(communes=[rosieres]))
+
+    response, _ = download(client, document)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="justificatif-domicile-{document.pk}.pdf"'
+    )
+
+
+def test_a_stored_file_that_no_longer_reads_as_a_document_is_sent_as_opaque_bytes(
+    client, private_root, rosieres
+):
+    parent = ParentFactory()
+    access = ask(parent, make_option(rosieres))
+    document = access.documents.get(kind="proof_of_address")
+    # The file changed on disk after the upload check (a restored backup, a tampered volume).
+    with document.file.open("wb") as handle:
+        handle.write(b"<html><script>alert(1)</script></html>")
+    client.force_login(parent)
+
+    response, _ = download(client, document)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="justificatif-domicile-{document.pk}.bin"'
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
