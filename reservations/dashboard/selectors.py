@@ -1,8 +1,9 @@
 """Read queries of the agents' family screens, scoped to the agent's communes."""
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from oscar.core.loading import get_model
+
+from accounts.selectors import parents
 
 from ..models import AccessStatus, Booking, Closure, ServiceAccess
 from ..selectors import accesses_for_agent, communes_of
@@ -11,12 +12,11 @@ Product = get_model("catalogue", "Product")
 
 
 def accounts_awaiting_validation(agent) -> QuerySet:
-    """Accounts not validated yet that `agent` may validate: those that asked no access yet (a
-    new family belongs to no commune until it asks) and those that asked one of the agent's
-    communes. An administrator sees them all. Each carries `asked_accesses` with its communes."""
-    accounts = get_user_model().objects.filter(
-        validated_at__isnull=True, is_staff=False, is_superuser=False
-    )
+    """Parents' accounts not validated yet that `agent` may validate: those that asked no access
+    yet (a new family belongs to no commune until it asks) and those that asked one of the
+    agent's communes. An administrator sees them all; staff accounts (agents, officers) are
+    never listed, validated or not. Each carries `asked_accesses` with its communes."""
+    accounts = parents().filter(validated_at__isnull=True)
     if not agent.is_superuser:
         requests = ServiceAccess.objects.filter(account=OuterRef("pk"))
         accounts = accounts.filter(
