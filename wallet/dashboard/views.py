@@ -1,7 +1,8 @@
 """Agents' wallet screens: find a family, see its pots and their history, credit or debit a pot.
 
-An agent sees the pots of their communes' services and every general pot, and adjusts only the
-former; a pot of another commune is a 404. Money moves only through wallet.ledger."""
+An agent sees only the families of their communes (another family is a 404), their pots of those
+communes' services and their general pot, and adjusts only the former; a pot of another commune
+is a 404. Money moves only through wallet.ledger."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,14 +19,12 @@ from ..selectors import (
     adjustment_recorded,
     format_euros,
     hydrate_movements,
-    movements_of,
-    parents,
-    parents_for_agent,
     pot_name,
     services_for_agent,
     visible_pots,
 )
 from .forms import AdjustmentForm, ServiceCreditForm, WalletSearchForm
+from .selectors import families_for_agent, movements_for_agent, search_families
 from .tables import ParentWalletTable
 
 
@@ -41,7 +40,7 @@ class WalletListView(SingleTableView):
 
     def get_queryset(self):
         search = self.form.cleaned_data["q"] if self.form.is_valid() else ""
-        return parents_for_agent(self.request.user, search)
+        return search_families(self.request.user, search)
 
     def get_table_pagination(self, table):
         return {"per_page": settings.OSCAR_DASHBOARD_ITEMS_PER_PAGE}
@@ -58,14 +57,14 @@ class WalletDetailView(generic.DetailView):
     context_object_name = "family"
 
     def get_queryset(self):
-        return parents()
+        return families_for_agent(self.request.user)
 
     def get_context_data(self, **kwargs):
         agent, family = self.request.user, self.object
         pots = list(visible_pots(agent).filter(owner=family))
         adjustable = set(adjustable_pots(agent).filter(owner=family).values_list("pk", flat=True))
         paginator = Paginator(
-            movements_of(family, pot_ids=[pot.pk for pot in pots]),
+            movements_for_agent(agent, family),
             settings.OSCAR_DASHBOARD_ITEMS_PER_PAGE,
         )
         page = paginator.get_page(self.request.GET.get("page"))
