@@ -11,6 +11,7 @@ from reservations.exports import neutralise_formula
 from tests.access_factories import PDF_BYTES, ask, make_option, pdf_upload, use_private_root
 from tests.booking_factories import MEAL_DAY, make_booking, make_canteen
 from tests.factories import AgentFactory, ParentFactory, PartnerFactory
+from tests.functional.test_bookings_api import book_and_pay
 from tests.reservations_factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +111,21 @@ def test_ordinary_names_are_exported_unchanged(agent_client, canteen):
     row = export_rows(agent_client, canteen)[1]
 
     assert row[1:3] == ["Étienne", "Jean-Pierre"]
+
+
+def test_the_orders_csv_cannot_run_a_customer_address_as_a_formula(client, rosieres, canteen):
+    parent = ParentFactory(email="=1+1@example.org")
+    child = BeneficiaryFactory(account=parent, first_name="Léa")
+    book_and_pay(client, parent, canteen[1], [(child, MEAL_DAY)])
+    client.force_login(AgentFactory(communes=[rosieres]))
+
+    response = client.get("/dashboard/orders/", {"response_format": "csv"})
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    (order,) = rows[1:]
+    assert "'=1+1@example.org" in order
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in order)
 
 
 # --- Supporting documents --------------------------------------------------------------------

@@ -1,0 +1,13 @@
+import oscar.apps.dashboard.orders.apps as apps
+
+
+class OrdersDashboardConfig(apps.OrdersDashboardConfig):
+    """Oscar's orders dashboard with our order list (shop/dashboard/orders/views.py)."""
+
+    name = "shop.dashboard.orders"
+
+    def ready(self):
+        super().ready()
+        from .views import OrderListView
+
+        self.order_list_view = OrderListView
