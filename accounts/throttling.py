@@ -1,10 +1,30 @@
-"""What a locked-out login sees (django-axes calls `lockout_response`)."""
+"""Who is asking (`client_address`, the one address every rate limit counts) and what a
+locked-out login sees (django-axes calls `lockout_response`)."""
 
+import ipaddress
+
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 LOCKOUT_STATUS = 429
+
+
+def client_address(request) -> str | None:
+    """The visitor's address: REMOTE_ADDR, or behind NUM_PROXIES proxies the X-Forwarded-For
+    entry our outermost proxy wrote. Entries left of it are the client's to forge, so they are
+    never read; a value that is not an address falls back to REMOTE_ADDR."""
+    remote_addr = request.META.get("REMOTE_ADDR")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if not settings.NUM_PROXIES or not forwarded:
+        return remote_addr
+    hops = [hop.strip() for hop in forwarded.split(",")]
+    candidate = hops[-min(settings.NUM_PROXIES, len(hops))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote_addr
 
 
 def login_name(request, credentials) -> str:
@@ -37,9 +57,12 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 class ByAddressMixin:
-    """For a DRF throttle: count every visitor by address, signed in or not. DRF's
-    AnonRateThrottle lets a signed-in visitor through uncounted, so any account could flood a
-    mailbox from the forgotten-password form."""
+    """For a DRF throttle: count every visitor by address, signed in or not, the address
+    django-axes counts too. DRF's AnonRateThrottle lets a signed-in visitor through uncounted,
+    so any account could flood a mailbox from the forgotten-password form."""
+
+    def get_ident(self, request):
+        return client_address(request)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

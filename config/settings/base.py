@@ -188,7 +188,15 @@ SESSION_COOKIE_AGE = 2 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 
-# Login throttling: 5 failures for the same e-mail from the same address lock it for 15 minutes.
+# Proxies in front of the app, each appending to X-Forwarded-For: every rate limit that counts
+# per address (django-axes, DRF's throttles, the site's forms) reads the same client address,
+# accounts.throttling.client_address. 0 without a proxy (`make run`): REMOTE_ADDR is then the
+# visitor's.
+NUM_PROXIES = int(env_str("NUM_PROXIES", "0"))
+
+# Login throttling: 5 failures for the same e-mail from the same address lock that pair for 15
+# minutes; the account's owner still logs in from anywhere else.
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -368,6 +376,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "NUM_PROXIES": NUM_PROXIES,
 }
 OSCARAPI_OVERRIDE_MODULES = ["shop.api"]
 OSCARAPI_BLOCK_ADMIN_API_ACCESS = True

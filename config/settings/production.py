@@ -22,9 +22,10 @@ ADMINS = [
     for address in env_list("ADMINS")
 ]
 
-# Behind one TLS-terminating proxy that sets X-Forwarded-Proto and X-Forwarded-For: DRF's
-# per-address throttles then read the client address the proxy saw, not one a client forged.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": int(env_str("NUM_PROXIES", "1"))}  # noqa: F405
+# Behind one TLS-terminating proxy that sets X-Forwarded-Proto and X-Forwarded-For: every
+# per-address rate limit then reads the client address the proxy saw, not one a client forged.
+NUM_PROXIES = int(env_str("NUM_PROXIES", "1"))
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": NUM_PROXIES}  # noqa: F405
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
