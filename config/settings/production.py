@@ -1,5 +1,7 @@
 """Production: everything comes from the environment, and missing secrets stop the start."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .env import env_bool, env_list, env_required, env_str
 
@@ -7,9 +9,16 @@ DEBUG = False
 SECRET_KEY = env_required("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS must be set in production.")
+
+# The registration, reset and password throttles count in the default cache (base.py makes it
+# Redis when REDIS_URL is set): in each gunicorn worker's own memory, every limit would be
+# multiplied by the number of workers and nodes.
+if not REDIS_URL:  # noqa: F405
+    raise ImproperlyConfigured(
+        "The environment variable REDIS_URL must be set in production: rate limits are counted "
+        "in this shared cache (redis://host:6379/1), not in each worker's memory."
+    )
 
 # Real card payments: without these the platform would fall back to the offline test gateway,
 # whose "payments" credit wallets without charging any card.

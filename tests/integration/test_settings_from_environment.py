@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "portail-famille.fr,www.portail-famille.fr",
     "DATABASE_URL": "postgres://portail@db.internal:5432/portail",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "REDIS_URL": "redis://redis.internal:6379/1",
     "ELASTICSEARCH_URL": "https://search.internal:9200",
     "STRIPE_SECRET_KEY": "sk_test_x",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
@@ -28,6 +29,8 @@ CONFIGURATION_KEYS = [
     "ENVIRONMENT_VARIABLES_UNDER_TEST",
     "DATABASE_URL",
     "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "NUM_PROXIES",
     "ELASTICSEARCH_URL",
     "EMAIL_HOST",
     "SECRET_KEY",
@@ -47,6 +50,8 @@ print(json.dumps({
     "options": s.DATABASES["default"].get("OPTIONS", {}),
     "eager": s.CELERY_TASK_ALWAYS_EAGER,
     "search": s.WAGTAILSEARCH_BACKENDS["default"]["BACKEND"],
+    "cache": s.CACHES["default"],
+    "num_proxies": [s.NUM_PROXIES, s.REST_FRAMEWORK["NUM_PROXIES"], s.AXES_CLIENT_IP_CALLABLE],
     "delivery": s.EMAIL_DELIVERY_BACKEND,
     "time_zone": s.TIME_ZONE,
     "language": s.LANGUAGE_CODE,
@@ -80,6 +85,8 @@ def test_embedded_defaults_need_no_server():
     assert embedded["delivery"] == "django.core.mail.backends.console.EmailBackend"
     assert (embedded["time_zone"], embedded["language"]) == ("Europe/Paris", "fr")
     assert embedded["languages"] == ["fr", "en"]
+    assert embedded["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert embedded["num_proxies"] == [0, 0, "accounts.throttling.client_address"]
 
 
 def test_scale_out_settings_follow_the_environment():
@@ -89,6 +96,31 @@ def test_scale_out_settings_follow_the_environment():
     assert scaled["eager"] is False
     assert scaled["search"] == "wagtail.search.backends.elasticsearch9"
     assert scaled["delivery"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert scaled["cache"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://redis.internal:6379/1",
+    }
+    assert scaled["num_proxies"] == [1, 1, "accounts.throttling.client_address"]
+
+
+def test_the_number_of_proxies_is_one_setting_for_every_rate_limit():
+    scaled = settings_under("config.settings.production", **PRODUCTION_ENV, NUM_PROXIES="2")
+
+    assert scaled["num_proxies"] == [2, 2, "accounts.throttling.client_address"]
+
+
+def test_production_refuses_to_start_without_a_shared_cache():
+    """Rate limits counted in each worker's memory would be multiplied by the workers."""
+    environment = {key: value for key, value in PRODUCTION_ENV.items() if key != "REDIS_URL"}
+
+    process = run_django(
+        "config.settings.production", "import django; django.setup()", **environment
+    )
+
+    assert process.returncode != 0
+    assert "ImproperlyConfigured" in process.stderr
+    assert "REDIS_URL must be set in production" in process.stderr
+    assert "rate limits are counted in this shared cache" in process.stderr
 
 
 @pytest.mark.parametrize(
