@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403 - Oscar's documented way to get its defaults
 
@@ -98,11 +99,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise: static files need no policy. Both headers on every other answer.
+    "themes.security.ContentSecurityPolicyMiddleware",
+    "themes.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -206,6 +211,47 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 # E-mails are logins whatever their case: count "Claire@…" and "claire@…" as one.
 AXES_USERNAME_CALLABLE = "accounts.throttling.login_name"
 AXES_VERBOSE = False
+
+# --- Security headers (themes/security.py) --------------------------------------------------
+# The parent site and the API: scripts from our own static files only; the one inline <style>
+# (the site's colours, themes/layout.html) carries the request's nonce. The card payment pages
+# add Stripe.js (themes.security.stripe_js_page).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        # data: for the empty favicon of themes/layout.html.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Wagtail's admin, Oscar's dashboard and storefront, Django's admin and Swagger UI write inline
+# scripts and styles: their pages get this policy instead, still closed to other origins,
+# plugins and framing by another site (Wagtail's preview frames the admin's own pages).
+BACK_OFFICE_PATH_PREFIXES = ["/cms/", "/dashboard/", "/django-admin/", "/shop/", "/api/docs/"]
+BACK_OFFICE_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+# No page uses these; a card payment page allows `payment` for Stripe's frames.
+PERMISSIONS_POLICY = {"camera": [], "microphone": [], "geolocation": [], "payment": [], "usb": []}
+# Wagtail's admin would send each editor's e-mail hash to gravatar.com and ask wagtail.org for
+# new releases from the browser: agents' data stays here, and the policy allows neither host.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -31,6 +31,7 @@ from wallet.selectors import statement_of
 
 from ..access import parent_required
 from ..forms.planning import CheckoutForm
+from ..security import stripe_js_page
 
 Order = get_model("order", "Order")
 
@@ -139,6 +140,7 @@ def _order_of(request, number):
     return get_object_or_404(Order, number=number, user=request.user)
 
 
+@stripe_js_page
 @parent_required
 @require_http_methods(["GET", "POST"])
 def order_payment_view(request, number):

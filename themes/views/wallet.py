@@ -25,6 +25,7 @@ from wallet.selectors import (
 
 from ..access import parent_required
 from ..forms.money import TopUpForm
+from ..security import stripe_js_page
 
 MOVEMENTS_PER_PAGE = 20
 # Stripe hands the client secret out once, when the payment starts: the confirm page finds it
@@ -91,6 +92,7 @@ def _forget_client_secret(request, pk) -> None:
 
 # never_cache: the page may hold the client secret, which no cache (proxy, back button of a
 # shared computer) may keep.
+@stripe_js_page
 @never_cache
 @require_GET
 @parent_required
