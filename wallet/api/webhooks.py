@@ -64,7 +64,10 @@ class StripeWebhookView(APIView):
             200: WebhookAcknowledgementSerializer,
             400: OpenApiResponse(
                 WalletDetailSerializer,
-                description=_("Signature invalide, ou webhooks désactivés (pas de secret)."),
+                description=_(
+                    "Signature invalide, événement illisible (signé mais pas un événement "
+                    "Stripe), ou webhooks désactivés (pas de secret)."
+                ),
             ),
         },
     )
@@ -80,7 +83,10 @@ class StripeWebhookView(APIView):
                 gateway, request.body, request.headers.get("Stripe-Signature", "")
             )
         except InvalidWebhookSignature:
-            return Response({"detail": "invalid signature"}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": _("Signature invalide ou événement illisible : refusé.")},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         return Response({"received": True, "duplicate": not created})
 
 

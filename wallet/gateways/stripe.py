@@ -61,9 +61,19 @@ def payment_from_intent(intent: Mapping, event_type: str | None = None) -> Gatew
     )
 
 
+# Stripe's ids and event types are short ASCII words; anything longer is not from Stripe, and
+# would not fit GatewayEventRecord's columns either.
+MAX_ID_LENGTH = 255
+MAX_TYPE_LENGTH = 100
+
+
 def event_from_payload(data: Mapping) -> GatewayEvent:
     """An event already verified (the webhook view checked its signature before storing it)."""
     event_type = data["type"]
+    if not _is_short_text(data["id"], MAX_ID_LENGTH) or not _is_short_text(
+        event_type, MAX_TYPE_LENGTH
+    ):
+        raise ValueError("event id or type is not a short string")
     obj = (data.get("data") or {}).get("object") or {}
     payment = None
     if event_type.startswith(PAYMENT_INTENT_EVENT_PREFIX) and obj.get("object") == "payment_intent":
@@ -71,6 +81,15 @@ def event_from_payload(data: Mapping) -> GatewayEvent:
     return GatewayEvent(
         id=data["id"], type=event_type, payment=payment, created=int(data.get("created") or 0)
     )
+
+
+def _is_short_text(value, max_length: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= max_length
+
+
+def _refuse_constant(name: str):
+    # json.loads reads NaN and Infinity, which are not JSON and which PostgreSQL will not store.
+    raise ValueError(f"{name} is not JSON")
 
 
 @contextmanager
@@ -143,9 +162,13 @@ class StripeGateway:
             stripe.WebhookSignature.verify_header(
                 payload, signature_header, self._webhook_secret, stripe.Webhook.DEFAULT_TOLERANCE
             )
-            return event_from_payload(json.loads(payload))
+            if b"\\u0000" in payload or b"\x00" in payload:
+                # PostgreSQL's jsonb cannot hold a NUL character, and Stripe never sends one.
+                raise ValueError("NUL character in the event")
+            return event_from_payload(json.loads(payload, parse_constant=_refuse_constant))
         except stripe.SignatureVerificationError as error:
             raise InvalidWebhookSignature(str(error)) from error
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+        # ArithmeticError: decimal.InvalidOperation, an amount that is not a number of cents.
+        except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError) as error:
             # Signed, yet not an event we can read: refused the same way, never stored.
             raise InvalidWebhookSignature(str(error)) from error
