@@ -9,18 +9,53 @@ from types import SimpleNamespace
 from django.http import Http404
 from django.urls import path
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiViewExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
 from wagtail.api.v2 import views as wagtail_views
 from wagtail.api.v2.router import WagtailAPIRouter
-from wagtail.documents.api.v2.views import DocumentsAPIViewSet
-from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.api.v2.utils import BadRequestError
+from wagtail.documents.api.v2 import views as wagtail_documents
+from wagtail.images.api.v2 import views as wagtail_images
 from wagtail.models import Page
 
+# PostgreSQL's bigint: a larger offset or id makes the query itself fail.
+MAX_BIGINT = 2**63 - 1
+SEARCH_OPERATORS = ("and", "or")
 
-class PagesAPIViewSet(wagtail_views.PagesAPIViewSet):
+
+class CheckedQueryMixin:
+    """Refuses, with a 400, the query parameters Wagtail would hand to the database unchecked: a
+    NUL character (PostgreSQL refuses it in any text), an `id` to find that is not a number, an
+    offset beyond bigint, an unknown search operator. Wagtail checks the rest itself."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        for name, value in request.GET.items():
+            if "\x00" in name or "\x00" in value:
+                raise BadRequestError(
+                    _("Le paramètre « %(name)s » contient un caractère nul : retirez-le.")
+                    % {"name": name.replace("\x00", "")}
+                )
+        for name in ("offset", "limit"):
+            value = request.GET.get(name, "")
+            if value.isdigit() and int(value) > MAX_BIGINT:
+                raise BadRequestError(_("« %(name)s » est trop grand.") % {"name": name})
+        operator = request.GET.get("search_operator")
+        if operator is not None and operator not in SEARCH_OPERATORS:
+            raise BadRequestError(_("« search_operator » vaut « and » ou « or »."))
+
+    def find_object(self, queryset, request):
+        if "id" in request.GET:
+            value = request.GET["id"]
+            if not (value.isascii() and value.isdigit() and int(value) <= MAX_BIGINT):
+                raise BadRequestError(_("« id » doit être un nombre entier positif."))
+        return super().find_object(queryset, request)
+
+
+class PagesAPIViewSet(CheckedQueryMixin, wagtail_views.PagesAPIViewSet):
     """Wagtail's pages endpoint, loading up front the rows that the page type's `api_fields`
     reach (`api_select_related`, `api_prefetch_related` on the model): a listing then costs the
     same number of queries for 3 pages or 30."""
@@ -122,6 +157,14 @@ class PagesAPIViewSetExtension(OpenApiViewExtension):
         wagtails = SimpleNamespace(cls=wagtail_views.PagesAPIViewSet)
         documented = OpenApiViewExtension.get_match(wagtails)
         return documented.view_replacement() if documented else self.target
+
+
+class ImagesAPIViewSet(CheckedQueryMixin, wagtail_images.ImagesAPIViewSet):
+    pass
+
+
+class DocumentsAPIViewSet(CheckedQueryMixin, wagtail_documents.DocumentsAPIViewSet):
+    pass
 
 
 api_router = WagtailAPIRouter("wagtailapi")

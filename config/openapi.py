@@ -393,7 +393,11 @@ def _wagtail_viewset(viewset, name, listing, detail, parameters):
         @extend_schema(
             operation_id=f"cms_{name}_find",
             parameters=[*parameters["find"], REDIRECT],
-            responses={302: OpenApiResponse(description="Redirect to the item."), 404: not_found},
+            responses={
+                302: OpenApiResponse(description="Redirect to the item."),
+                400: bad_request,
+                404: not_found,
+            },
         )
         def find_view(self, request):
             return super().find_view(request)
@@ -428,6 +432,8 @@ class ImagesAPIViewSetExtension(OpenApiViewExtension):
     """Wagtail API v2 images: listing, detail and find by id."""
 
     target_class = "wagtail.images.api.v2.views.ImagesAPIViewSet"
+    # cms/api.py's subclass only checks query parameters: the same documented views.
+    match_subclasses = True
 
     def view_replacement(self):
         return _wagtail_viewset(
@@ -443,6 +449,8 @@ class DocumentsAPIViewSetExtension(OpenApiViewExtension):
     """Wagtail API v2 documents: listing, detail and find by id."""
 
     target_class = "wagtail.documents.api.v2.views.DocumentsAPIViewSet"
+    # cms/api.py's subclass only checks query parameters: the same documented views.
+    match_subclasses = True
 
     def view_replacement(self):
         return _wagtail_viewset(
