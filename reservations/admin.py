@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from .models import (
     Beneficiary,
@@ -9,6 +11,7 @@ from .models import (
     TariffGrid,
     TariffRow,
 )
+from .models.calendars import DUPLICATE_TARIFF_ROW
 
 
 @admin.register(Beneficiary)
@@ -59,8 +62,34 @@ class SchoolHolidayAdmin(admin.ModelAdmin):
     ordering = ("start", "zone")
 
 
+class TariffRowFormSet(BaseInlineFormSet):
+    """Refuses, in French, two rows of the grid for the same bracket saved together: each
+    form checks the rows already saved (the model's constraint), not its neighbours."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            data = getattr(form, "cleaned_data", None)
+            if not data:
+                continue
+            key = tuple(
+                data.get(name)
+                for name in ("category", "residence", "sibling_rank", "family_quotient_min")
+            )
+            if key in seen:
+                form.add_error(None, DUPLICATE_TARIFF_ROW)
+                raise ValidationError(DUPLICATE_TARIFF_ROW)
+            seen.add(key)
+
+
 class TariffRowInline(admin.TabularInline):
     model = TariffRow
+    formset = TariffRowFormSet
     extra = 0
 
 

@@ -4,11 +4,13 @@ The rules themselves are pure functions in reservations/rules.py; these models h
 service's settings and reservations/calendars.py turns them into the rules' dataclasses."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .. import rules
@@ -323,6 +325,14 @@ class TariffGrid(models.Model):
         return str(self.service)
 
 
+# The bracket minimum an open-ended row is indexed under: no family quotient is negative.
+NO_QUOTIENT_MIN = Decimal("-1")
+DUPLICATE_TARIFF_ROW = _(
+    "Cette grille a déjà une ligne pour cette catégorie, cette résidence, ce rang dans la "
+    "fratrie et ce QF de départ : modifiez cette ligne-là plutôt que d'en ajouter une."
+)
+
+
 class TariffRow(models.Model):
     """One price of a grid. The bracket runs from its minimum family quotient included to its
     maximum excluded, so that brackets 0–500 and 500–800 leave no gap; empty is open-ended."""
@@ -371,11 +381,21 @@ class TariffRow(models.Model):
                 condition=Q(category__in=TariffCategory.values) & Q(residence__in=Residence.values),
                 name="tariff_category_and_residence_known",
             ),
-            # Two rows starting at the same quotient would make the bracket ambiguous.
+            # Two rows starting at the same quotient would make the bracket ambiguous, and two
+            # open-ended rows (no minimum) as much. An index on the minimum with "none" as -1
+            # (below any quotient): SQLite, the embedded default, has no NULLS NOT DISTINCT.
             models.UniqueConstraint(
-                fields=["grid", "category", "residence", "sibling_rank", "family_quotient_min"],
-                nulls_distinct=False,
+                F("grid"),
+                F("category"),
+                F("residence"),
+                F("sibling_rank"),
+                Coalesce(
+                    "family_quotient_min",
+                    Value(NO_QUOTIENT_MIN),
+                    output_field=models.DecimalField(max_digits=10, decimal_places=2),
+                ),
                 name="one_tariff_row_per_bracket",
+                violation_error_message=DUPLICATE_TARIFF_ROW,
             ),
         ]
 
