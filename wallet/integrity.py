@@ -2,13 +2,14 @@
 legs summing to zero, and every account's cached balance equals the sum of its legs.
 
 Two aggregate queries whatever the size of the ledger; wallet.tasks runs them on a schedule and
-raises the alarm."""
+raises the alarm. Amounts are compared to the cent: SQLite (the embedded default) adds decimals
+in floating point, whose last digits are noise, not money."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from .models import LedgerAccount, Transfer
 from .rules import ZERO
@@ -81,8 +82,9 @@ def _unbalanced_transfers() -> list[UnbalancedTransfer]:
         Transfer.objects.annotate(
             total=Coalesce(Sum("legs__amount"), Value(ZERO), output_field=_MONEY),
             leg_count=Count("legs"),
+            total_in_cents=Round("total", 2),
         )
-        .filter(~Q(total=0) | Q(leg_count__lt=2))
+        .filter(~Q(total_in_cents=0) | Q(leg_count__lt=2))
         .order_by("pk")
         .values_list("pk", "total", "leg_count")
     )
@@ -92,9 +94,11 @@ def _unbalanced_transfers() -> list[UnbalancedTransfer]:
 def _balance_mismatches() -> list[BalanceMismatch]:
     accounts = (
         LedgerAccount.objects.annotate(
-            computed=Coalesce(Sum("legs__amount"), Value(ZERO), output_field=_MONEY)
+            computed=Coalesce(Sum("legs__amount"), Value(ZERO), output_field=_MONEY),
+            cached_in_cents=Round("balance", 2),
+            computed_in_cents=Round("computed", 2),
         )
-        .exclude(balance=F("computed"))
+        .exclude(cached_in_cents=F("computed_in_cents"))
         .order_by("pk")
         .values_list("pk", "kind", "owner_id", "balance", "computed")
     )

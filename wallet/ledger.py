@@ -3,7 +3,11 @@
 A transfer locks every account it touches, in id order (so two transfers never wait on each
 other in a cycle), then checks, then writes its legs and the cached balances — all in one
 transaction. Database constraints back every check: no zero leg, no pot below zero, one transfer
-per idempotency key."""
+per idempotency key.
+
+New balances are computed here from the locked rows and written as exact decimals, never as
+`balance + delta` in SQL: SQLite (the embedded default) stores decimals as floating point and
+would add them in floating point, drifting by fractions of a cent."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -11,7 +15,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from .exceptions import InsufficientFundsError, UnbalancedTransferError
 from .models import POT_KINDS, AccountKind, ActorRole, LedgerAccount, Leg, Transfer, TransferKind
@@ -102,7 +105,16 @@ def transfer(
         with transaction.atomic():
             locked = _lock_accounts({m.account.pk for m in movements})
             _check_pots_stay_positive(movements, locked)
-            return _write(movements, kind, reason, idempotency_key, reference, actor, actor_role)
+            return _write(
+                movements,
+                locked,
+                kind=kind,
+                reason=reason,
+                idempotency_key=idempotency_key,
+                reference=reference,
+                actor=actor,
+                actor_role=actor_role,
+            )
     except IntegrityError:
         # A concurrent call with the same key won the race: the unique key kept its transfer.
         existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
@@ -138,7 +150,10 @@ def _check_pots_stay_positive(movements, locked) -> None:
         raise InsufficientFundsError(missing)
 
 
-def _write(movements, kind, reason, idempotency_key, reference, actor, actor_role) -> Transfer:
+def _write(
+    movements, locked, *, kind, reason, idempotency_key, reference, actor, actor_role
+) -> Transfer:
+    """Write the transfer, its legs and the new balances of the `locked` accounts."""
     record = Transfer.objects.create(
         kind=kind,
         reason=reason[:255],
@@ -156,7 +171,10 @@ def _write(movements, kind, reason, idempotency_key, reference, actor, actor_rol
         change[movement.account.pk] += movement.amount
     for account_id, delta in change.items():
         if delta:
-            LedgerAccount.objects.filter(pk=account_id).update(balance=F("balance") + delta)
+            account = locked[account_id]
+            # The row is locked: its balance cannot move before this transaction ends.
+            account.balance = (account.balance + delta).quantize(CENT)
+            LedgerAccount.objects.filter(pk=account_id).update(balance=account.balance)
     return record
 
 
@@ -238,12 +256,13 @@ def pay_from_wallet(
             _check_pots_stay_positive(movements, locked)
             record = _write(
                 movements,
-                TransferKind.PURCHASE,
-                f"Paiement de la commande {reference}",
-                idempotency_key,
-                reference,
-                actor or owner,
-                actor_role,
+                locked,
+                kind=TransferKind.PURCHASE,
+                reason=f"Paiement de la commande {reference}",
+                idempotency_key=idempotency_key,
+                reference=reference,
+                actor=actor or owner,
+                actor_role=actor_role,
             )
     except IntegrityError:
         # A concurrent call with the same key won the race: the unique key kept its transfer.
