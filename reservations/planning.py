@@ -45,6 +45,7 @@ from .pricing import (
     PRICE_EXPLANATION_OPTION,
     explanation_from_json,
     explanation_to_json,
+    frozen_unit_price,
     price_meal,
 )
 
@@ -529,7 +530,10 @@ def basket_summary(account, basket=None) -> BasketSummary:
             a.option.code: a.value for a in line.attributes.all() if a.option.code in MEAL_OPTIONS
         }
         explanation = explanation_from_json(values.get(PRICE_EXPLANATION_OPTION)) or {}
-        price = Decimal(explanation.get("unit_price") or line.price_incl_tax or 0)
+        # The strategy's price (shop/partner/strategy.py): a value that is no price is not read.
+        price = frozen_unit_price(explanation)
+        if price is None:
+            price = line.price_incl_tax or Decimal("0.00")
         total += price * line.quantity
         try:
             day = date.fromisoformat(values.get(DATE_OPTION) or "")

@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from . import rules
-from .calendars import tariff_config_for
-from .models import SchoolClass
+from .calendars import TARIFF_LINE_FIELDS, tariff_config_for
+from .models import SchoolClass, TariffGrid, TariffRow
 
 # Codes of the Oscar product options a meal line carries (migration 0007_meal_options).
 BENEFICIARY_OPTION = "beneficiary"
@@ -107,6 +107,43 @@ def price_meal(
     return explanation
 
 
+def tariff_configs_for(service_ids: Iterable[int]) -> dict[int, rules.TariffConfig]:
+    """`calendars.tariff_config_for` of several services in one query, rows in the same order:
+    service id → its grid (a service without a grid is left out, and priced by its stock
+    record, as price_meal does with `tariff=None`)."""
+    rows = (
+        TariffGrid.objects.filter(service_id__in=set(service_ids))
+        .values(
+            "service_id",
+            "mode",
+            "effort_rate",
+            "floor",
+            "ceiling",
+            "rows__pk",
+            *(f"rows__{name}" for name in TARIFF_LINE_FIELDS),
+        )
+        .order_by("service_id", *(f"rows__{name}" for name in TariffRow._meta.ordering))
+    )
+    grids, lines = {}, {}
+    for row in rows:
+        grids.setdefault(row["service_id"], row)
+        service_lines = lines.setdefault(row["service_id"], [])
+        if row["rows__pk"] is not None:
+            service_lines.append(
+                rules.TariffLine(**{name: row[f"rows__{name}"] for name in TARIFF_LINE_FIELDS})
+            )
+    return {
+        service_id: rules.TariffConfig(
+            mode=grid["mode"],
+            lines=tuple(lines[service_id]),
+            effort_rate=grid["effort_rate"],
+            floor=grid["floor"],
+            ceiling=grid["ceiling"],
+        )
+        for service_id, grid in grids.items()
+    }
+
+
 def explanation_to_json(explanation: rules.PriceExplanation) -> str:
     """The text stored in a line's "price_explanation" option: the frozen price and why."""
     data = asdict(explanation)
@@ -132,6 +169,8 @@ def frozen_unit_price(value) -> Decimal | None:
     if data is None:
         return None
     try:
-        return Decimal(str(data["unit_price"]))
+        price = Decimal(str(data["unit_price"]))
     except ArithmeticError:
         return None
+    # "NaN" and "Infinity" parse, but are no price (and NaN refuses to be compared).
+    return price if price.is_finite() else None

@@ -9,7 +9,14 @@ from django.utils import timezone
 from oscar.core.loading import get_class, get_model
 
 from reservations.bookings import BENEFICIARY_OPTION, DATE_OPTION, PRICE_EXPLANATION_OPTION
-from reservations.models import Booking, BookingStatus, OpeningPeriod, ServiceCalendar
+from reservations.models import (
+    AccessStatus,
+    Booking,
+    BookingStatus,
+    OpeningPeriod,
+    ServiceAccess,
+    ServiceCalendar,
+)
 from reservations.models.bookings import ActorRole
 from tests.factories import PartnerFactory
 from tests.reservations_factories import BeneficiaryFactory
@@ -90,6 +97,7 @@ def add_meals(owner, tariff_option, meals, price="3.30"):
     side writes them: beneficiary id and ISO date as strings, the explanation as JSON."""
     options = meal_options()
     basket = open_basket(owner)
+    accept_access(owner, tariff_option, [beneficiary for beneficiary, _day in meals])
     for beneficiary, day in meals:
         basket.add_product(
             tariff_option,
@@ -104,6 +112,22 @@ def add_meals(owner, tariff_option, meals, price="3.30"):
             ],
         )
     return basket
+
+
+def accept_access(owner, tariff_option, beneficiaries):
+    """The owner's accepted access to the tariff option, for those of `beneficiaries` who are
+    theirs: the checkout pays only meals an accepted access allows (reservations/revalidation)."""
+    access = ServiceAccess.objects.filter(
+        account=owner, tariff_option=tariff_option, status=AccessStatus.ACCEPTED
+    ).first() or ServiceAccess.objects.create(
+        account=owner,
+        tariff_option=tariff_option,
+        commune=tariff_option.stockrecords.first().partner,
+        status=AccessStatus.ACCEPTED,
+        decided_at=timezone.now(),
+    )
+    access.beneficiaries.add(*(b for b in beneficiaries if b.account_id == owner.pk))
+    return access
 
 
 def top_up(parent, amount: str):

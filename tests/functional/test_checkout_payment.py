@@ -15,7 +15,9 @@ from django.utils import timezone
 from oscar.core.loading import get_class, get_model
 
 from shop.payment import processing
+from tests.booking_factories import MEAL_DAY, add_meals
 from tests.factories import ParentFactory, PartnerFactory, PendingParentFactory
+from tests.reservations_factories import BeneficiaryFactory
 from tests.shop_data import make_service
 from wallet import ledger, payments
 from wallet.gateways import GatewayPayment
@@ -111,12 +113,16 @@ def report(payment: CardPayment, status: str):
 
 
 def fill_basket(owner, *products):
-    """The owner's open basket with one line per product (or (product, quantity))."""
+    """The owner's open basket with one meal per product (or (product, quantity): that many
+    meals, on successive days), each product's for a child of the owner's with an accepted
+    access to it: the checkout pays nothing but such meals (reservations/revalidation.py)."""
     basket, _ = Basket.open.get_or_create(owner=owner)
     basket.strategy = Selector().strategy(user=owner)
     for item in products:
         product, quantity = item if isinstance(item, tuple) else (item, 1)
-        basket.add_product(product, quantity)
+        child = BeneficiaryFactory(account=owner)
+        meals = [(child, MEAL_DAY + timedelta(days=n)) for n in range(quantity)]
+        add_meals(owner, product, meals, price=str(product.stockrecords.first().price))
     return basket
 
 
@@ -246,7 +252,10 @@ def test_paying_by_wallet_places_a_paid_order_and_debits_the_general_pot(client,
     ]
     assert events(order) == [("Débit porte-monnaie", Decimal("6.60"))]
     event = PaymentEvent.objects.get(order=order)
-    assert [(q.line.product, q.quantity) for q in event.line_quantities.all()] == [(child_meal, 2)]
+    assert [(q.line.product, q.quantity) for q in event.line_quantities.all()] == [
+        (child_meal, 1),
+        (child_meal, 1),
+    ]
     revenue = transfer.legs.get(account__kind=AccountKind.SERVICE_REVENUE)
     assert (revenue.account.service, revenue.commune, revenue.amount) == (
         service,

@@ -217,12 +217,15 @@ def test_another_familys_beneficiary_in_a_basket_is_refused(client, parent, cant
     assert not Booking.objects.exists()
 
 
-def test_lines_without_meal_options_book_nothing(client, parent, canteen):
+def test_lines_without_meal_options_are_refused(client, parent, canteen):
     _, meal, _ = canteen
     top_up(parent, "20.00")
     basket = add_meals(parent, meal, [])
-    basket.add_product(meal, 1)
+    basket.add_product(meal, 1)  # paid, yet it would book nothing
     client.force_login(parent)
 
-    assert checkout(client, basket, "wallet").status_code == 200
+    response = checkout(client, basket, "wallet")
+
+    body = refused_unchanged(response, parent, basket, Decimal("20.00"))
+    assert "n'est pas un repas réservable" in body["detail"]
     assert not Booking.objects.exists()

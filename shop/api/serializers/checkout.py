@@ -15,6 +15,7 @@ from oscarapi.serializers import checkout
 from rest_framework import serializers
 
 from reservations.bookings import lock_calendars
+from reservations.revalidation import revalidate_basket
 from shop.order.creator import BulkOrderCreator, prefetch_line_relations
 from shop.payment import processing
 from shop.payment.constants import (
@@ -127,6 +128,9 @@ class CheckoutSerializer(checkout.CheckoutSerializer):
         lock_calendars(
             line.product.parent_id for line in basket.all_lines() if line.product.parent_id
         )
+        # Nothing the basket holds is trusted (quantities, products, beneficiaries, frozen
+        # prices): each line is checked again before any money moves. BookingRefused aborts.
+        revalidate_basket(basket)
         order_number = str(self.generate_order_number(basket))
         self.outcome = self.handle_payment(
             order_number,

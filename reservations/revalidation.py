@@ -1,0 +1,222 @@
+"""The checkout's second look at a basket: what a line holds (its quantity, product, beneficiary
+and frozen price) was written by whoever filled the basket, so none of it is trusted. Each line
+is checked again, inside the checkout transaction and under its locks, against the catalogue,
+the paying family, its accepted access and the tariff grid, exactly as the line was priced
+when the meal was added (reservations/planning.py add_meals_to_basket).
+
+The checkout (shop/) calls `revalidate_basket` after locking the basket row and the services'
+calendars, before the wallet's pots: the lock order of a closure stays that of the checkout."""
+
+from collections import defaultdict
+
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+
+from . import rules
+from .bookings import _date_or_none, _int_or_none
+from .catalogue import SERVICE_CLASS_SLUG
+from .exceptions import BookingRefused
+from .models import ACTIVE_BOOKING_STATUSES, Beneficiary, Booking
+from .planning import _accepted_accesses
+from .pricing import (
+    BENEFICIARY_OPTION,
+    DATE_OPTION,
+    MEAL_OPTIONS,
+    PRICE_EXPLANATION_OPTION,
+    frozen_unit_price,
+    price_meal,
+    tariff_configs_for,
+)
+
+__all__ = ["revalidate_basket"]
+
+BasketLine = get_model("basket", "Line")
+LineAttribute = get_model("basket", "LineAttribute")
+Option = get_model("catalogue", "Option")
+Product = get_model("catalogue", "Product")
+
+
+def revalidate_basket(basket) -> None:
+    """Refuse the checkout of `basket` (BookingRefused, one French message per faulty line)
+    unless every line is one meal (quantity 1) of a tariff option of a commune's service, for
+    a beneficiary of the basket's owner (the paying family, also when an agent books on its
+    behalf), who holds an accepted access to that option at that commune, at the price the
+    tariff grid gives today with the same siblings as when it was added.
+
+    Reads the basket's lines as the order will be written from (`all_lines()`), and a fixed
+    number of queries whatever their number."""
+    lines = list(basket.all_lines())
+    if not lines:
+        return
+    codes = _meal_option_codes(lines)
+    services = _services_of_tariff_options(lines)
+    meals = [_MealOfLine(line, codes, services) for line in lines]
+    family = {b.pk: b for b in Beneficiary.objects.filter(account_id=basket.owner_id)}
+    wanted = [
+        meal for meal in meals if meal.service_id and meal.date and meal.beneficiary_id in family
+    ]
+    service_ids = {meal.service_id for meal in wanted}
+    accesses = (
+        _accepted_accesses(
+            basket.owner_id, list({meal.beneficiary_id for meal in wanted}), service_ids
+        )
+        if wanted
+        else {}
+    )
+    tariffs = tariff_configs_for(service_ids) if wanted else {}
+    # The siblings a meal was priced with: the family's meals of that service and day, booked
+    # or in this basket (add_meals_to_basket's `family_booked | in_basket`).
+    siblings = defaultdict(set)
+    if wanted:
+        for beneficiary_id, service_id, day in Booking.objects.filter(
+            status__in=ACTIVE_BOOKING_STATUSES,
+            beneficiary_id__in=list(family),
+            service_id__in=service_ids,
+            date__in={meal.date for meal in wanted},
+        ).values_list("beneficiary_id", "service_id", "date"):
+            siblings[service_id, day].add(beneficiary_id)
+    for meal in wanted:
+        siblings[meal.service_id, meal.date].add(meal.beneficiary_id)
+
+    errors = []
+    for meal in meals:
+        message = _refusal(meal, family, accesses, tariffs, siblings)
+        if message:
+            errors.append(meal.error(message))
+    if errors:
+        raise BookingRefused(
+            errors,
+            " ".join(error["message"] for error in errors) + " " + _("Rien n'a été débité."),
+        )
+
+
+def _meal_option_codes(lines) -> dict[int, str]:
+    """The meal options' codes by id: from the attributes' options when the checkout has
+    loaded them (shop.order.creator.prefetch_line_relations), else in one query."""
+    attributes = [attribute for line in lines for attribute in line.attributes.all()]
+    if all(LineAttribute.option.is_cached(attribute) for attribute in attributes):
+        return {
+            attribute.option_id: attribute.option.code
+            for attribute in attributes
+            if attribute.option.code in MEAL_OPTIONS
+        }
+    return dict(Option.objects.filter(code__in=MEAL_OPTIONS).values_list("pk", "code"))
+
+
+def _services_of_tariff_options(lines) -> dict[int, int]:
+    """Tariff option id → its service's id, for the lines' products that are tariff options:
+    child products of a service of the catalogue (reservations.catalogue). From the products
+    and parents the checkout has loaded, else in one query."""
+    loaded = all(BasketLine.product.is_cached(line) for line in lines)
+    products = [line.product for line in lines if loaded and line.product is not None]
+    if loaded and all(
+        Product.parent.is_cached(product)
+        and (product.parent is None or Product.product_class.is_cached(product.parent))
+        for product in products
+    ):
+        return {
+            product.pk: product.parent_id
+            for product in products
+            if product.structure == Product.CHILD
+            and product.parent is not None
+            and product.parent.structure == Product.PARENT
+            and product.parent.product_class is not None
+            and product.parent.product_class.slug == SERVICE_CLASS_SLUG
+        }
+    return dict(
+        Product.objects.filter(
+            pk__in={line.product_id for line in lines if line.product_id},
+            structure=Product.CHILD,
+            parent__structure=Product.PARENT,
+            parent__product_class__slug=SERVICE_CLASS_SLUG,
+        ).values_list("pk", "parent_id")
+    )
+
+
+class _MealOfLine:
+    """A basket line read as a meal, its values as they are stored (None: not readable)."""
+
+    def __init__(self, line, codes: dict, services: dict):
+        values = {
+            codes[attribute.option_id]: attribute.value
+            for attribute in line.attributes.all()
+            if attribute.option_id in codes
+        }
+        self.line = line
+        self.service_id = services.get(line.product_id)
+        beneficiary = values.get(BENEFICIARY_OPTION)
+        day = values.get(DATE_OPTION)
+        self.beneficiary_id = None if beneficiary is None else _int_or_none(beneficiary)
+        self.date = None if day is None else _date_or_none(day)
+        self.frozen_price = frozen_unit_price(values.get(PRICE_EXPLANATION_OPTION))
+
+    def error(self, message) -> dict:
+        return {
+            "line": self.line.pk,
+            "beneficiary": self.beneficiary_id,
+            "service": self.service_id,
+            "date": self.date.isoformat() if self.date else None,
+            "message": str(message),
+        }
+
+
+def _refusal(meal, family, accesses, tariffs, siblings) -> str:
+    """Why this line cannot be paid as it stands, in French, or "" when it can."""
+    line = meal.line
+    if meal.service_id is None or meal.beneficiary_id is None or meal.date is None:
+        title = line.product.title if line.product_id else "?"
+        return _("« %(product)s » n'est pas un repas réservable : retirez-le du panier.") % {
+            "product": title
+        }
+    beneficiary = family.get(meal.beneficiary_id)
+    when = f"{meal.date:%d/%m/%Y}"
+    if beneficiary is None or beneficiary.archived_at is not None:
+        return _(
+            "Le repas du %(date)s est pour un bénéficiaire qui n'est pas rattaché à votre "
+            "compte : retirez-le du panier."
+        ) % {"date": when}
+    who = {"date": when, "who": beneficiary.first_name}
+    if line.quantity != 1:
+        return _(
+            "Le repas du %(date)s pour %(who)s est compté %(quantity)s fois au lieu d'une : "
+            "retirez-le du panier et ajoutez-le à nouveau."
+        ) % {**who, "quantity": line.quantity}
+    access = accesses.get((meal.beneficiary_id, meal.service_id))
+    if access is None or access.tariff_option_id != line.product_id:
+        return _(
+            "%(who)s n'a pas d'accès accepté à « %(option)s » : retirez le repas du %(date)s "
+            "du panier, puis demandez l'accès dans « Mes services »."
+        ) % {**who, "option": line.product.title}
+    if access.option_stockrecord_id is None or line.stockrecord_id != access.option_stockrecord_id:
+        return (
+            _(
+                "Le repas du %(date)s pour %(who)s n'est plus proposé à ce tarif par la commune : "
+                "retirez-le du panier et ajoutez-le à nouveau."
+            )
+            % who
+        )
+    try:
+        price = price_meal(
+            beneficiary,
+            access.tariff_option,
+            meal.date,
+            [family[pk] for pk in siblings[meal.service_id, meal.date] if pk in family],
+            access,
+            tariff=tariffs.get(meal.service_id),
+            fallback_price=access.option_price,
+        ).unit_price
+    except rules.NoTariffError as error:
+        return _(
+            "Le repas du %(date)s pour %(who)s n'a plus de tarif (%(reason)s) : retirez-le du "
+            "panier."
+        ) % {**who, "reason": str(error).rstrip(".")}
+    frozen = meal.frozen_price
+    if frozen is None or not frozen.is_finite() or frozen != price:
+        return (
+            _(
+                "Le prix du repas du %(date)s pour %(who)s a changé : retirez-le du panier et "
+                "ajoutez-le à nouveau."
+            )
+            % who
+        )
+    return ""
