@@ -463,19 +463,27 @@ def _cancellation_refusal(booking, deadline, now, enforce_deadline) -> str:
 
 
 def _refund(booking, *, by, role, event_type) -> None:
-    if booking.unit_price <= 0:
+    """Give the booking's price back to its service's pot, never more than its order line was
+    paid (a line paid 0.00 refunds nothing); the booking row is locked by the caller."""
+    amount = booking.unit_price
+    line_id = booking.order_line_id
+    if line_id is not None:
+        left = ledger.paid_for_order_line(line_id) - ledger.refunded_for_order_line(line_id)
+        amount = min(amount, left)
+    if amount <= 0:
         return
     transfer = ledger.refund_to_service_pot(
         booking.account,
         service_id=booking.service_id,
         commune_id=booking.commune_id,
-        amount=booking.unit_price,
+        amount=amount,
         reason=_("Annulation du repas de %(name)s du %(date)s")
         % {"name": booking.beneficiary.first_name, "date": f"{booking.date:%d/%m/%Y}"},
         reference=booking.order_number,
         idempotency_key=f"booking-refund:{booking.pk}",
         actor=by,
         actor_role=role,
+        order_line_id=line_id,
     )
     line = booking.order_line
     if line is None:
@@ -483,7 +491,7 @@ def _refund(booking, *, by, role, event_type) -> None:
     event = PaymentEvent.objects.create(
         order_id=line.order_id,
         event_type=event_type,
-        amount=booking.unit_price,
+        amount=amount,
         reference=str(transfer.pk),
     )
     PaymentEventQuantity.objects.create(event=event, line=line, quantity=line.quantity)

@@ -22,3 +22,24 @@ class UnbalancedTransferError(WalletError):
 
 class ImmutableLedgerError(WalletError):
     """Ledger rows are written once and never changed or deleted."""
+
+
+class RefundExceedsPaymentError(WalletError):
+    """A refund would take the refunds of an order line above what that line was paid."""
+
+    def __init__(self, *, paid: Decimal, already_refunded: Decimal, amount: Decimal):
+        self.paid = paid
+        self.already_refunded = already_refunded
+        self.amount = amount
+        super().__init__(
+            _(
+                "Ce remboursement de %(amount)s € dépasserait ce qui a été payé pour ce repas "
+                "(%(paid)s €, dont %(refunded)s € déjà remboursés) : rien n'a été remboursé. "
+                "Contactez votre mairie si vous pensez qu'il s'agit d'une erreur."
+            )
+            % {
+                "amount": f"{amount:.2f}".replace(".", ","),
+                "paid": f"{paid:.2f}".replace(".", ","),
+                "refunded": f"{already_refunded:.2f}".replace(".", ","),
+            }
+        )

@@ -1,17 +1,18 @@
 """The ledger's invariants, checked against what is written: every transfer has at least two
-legs summing to zero, and every account's cached balance equals the sum of its legs.
+legs summing to zero, every account's cached balance equals the sum of its legs, and no order
+line (a booked meal) was refunded more than it was paid.
 
-Two aggregate queries whatever the size of the ledger; wallet.tasks runs them on a schedule and
-raises the alarm. Amounts are compared to the cent: SQLite (the embedded default) adds decimals
-in floating point, whose last digits are noise, not money."""
+Three aggregate queries whatever the size of the ledger; wallet.tasks runs them on a schedule
+and raises the alarm. Amounts are compared to the cent: SQLite (the embedded default) adds
+decimals in floating point, whose last digits are noise, not money."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models import Count, DecimalField, F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, Round
 
-from .models import LedgerAccount, Transfer
+from .models import POT_KINDS, LedgerAccount, Transfer, TransferKind
 from .rules import ZERO
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -34,19 +35,36 @@ class BalanceMismatch:
 
 
 @dataclass(frozen=True)
+class OverRefundedLine:
+    """An order line (one booked meal) whose refunds put back more than it was paid."""
+
+    order_line_id: int
+    order_number: str
+    paid: Decimal
+    refunded: Decimal
+    refunds: int
+
+
+@dataclass(frozen=True)
 class IntegrityReport:
     unbalanced_transfers: list[UnbalancedTransfer] = field(default_factory=list)
     balance_mismatches: list[BalanceMismatch] = field(default_factory=list)
+    over_refunded_lines: list[OverRefundedLine] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.unbalanced_transfers and not self.balance_mismatches
+        return (
+            not self.unbalanced_transfers
+            and not self.balance_mismatches
+            and not self.over_refunded_lines
+        )
 
     @property
     def counts(self) -> dict[str, int]:
         return {
             "unbalanced_transfers": len(self.unbalanced_transfers),
             "balance_mismatches": len(self.balance_mismatches),
+            "over_refunded_lines": len(self.over_refunded_lines),
         }
 
     def describe(self) -> str:
@@ -55,7 +73,8 @@ class IntegrityReport:
             return "Ledger integrity: no problem found."
         lines = [
             f"Ledger integrity: {len(self.unbalanced_transfers)} unbalanced transfer(s), "
-            f"{len(self.balance_mismatches)} account(s) whose cached balance is wrong."
+            f"{len(self.balance_mismatches)} account(s) whose cached balance is wrong, "
+            f"{len(self.over_refunded_lines)} order line(s) refunded more than they were paid."
         ]
         for problem in self.unbalanced_transfers:
             lines.append(
@@ -67,13 +86,20 @@ class IntegrityReport:
                 f"- account {problem.account_id} ({problem.kind}, owner {problem.owner_id}): "
                 f"cached balance {problem.cached}, sum of its legs {problem.computed}"
             )
+        for problem in self.over_refunded_lines:
+            lines.append(
+                f"- order line {problem.order_line_id} (order {problem.order_number}): "
+                f"paid {problem.paid}, refunded {problem.refunded} in {problem.refunds} refund(s)"
+            )
         return "\n".join(lines)
 
 
 def check_ledger() -> IntegrityReport:
     """Read the ledger and report what breaks its invariants; changes nothing."""
     return IntegrityReport(
-        unbalanced_transfers=_unbalanced_transfers(), balance_mismatches=_balance_mismatches()
+        unbalanced_transfers=_unbalanced_transfers(),
+        balance_mismatches=_balance_mismatches(),
+        over_refunded_lines=_over_refunded_lines(),
     )
 
 
@@ -103,3 +129,27 @@ def _balance_mismatches() -> list[BalanceMismatch]:
         .values_list("pk", "kind", "owner_id", "balance", "computed")
     )
     return [BalanceMismatch(*row) for row in accounts]
+
+
+def _over_refunded_lines() -> list[OverRefundedLine]:
+    lines = (
+        Transfer.objects.filter(kind=TransferKind.REFUND, order_line__isnull=False)
+        .values("order_line")
+        .annotate(
+            refunded=Round(
+                Coalesce(
+                    Sum("legs__amount", filter=Q(legs__account__kind__in=POT_KINDS)),
+                    Value(ZERO),
+                    output_field=_MONEY,
+                ),
+                2,
+            ),
+            paid=Max("order_line__line_price_incl_tax"),
+            number=Max("order_line__order__number"),
+            refunds=Count("pk", distinct=True),
+        )
+        .filter(refunded__gt=F("paid"))
+        .order_by("order_line")
+        .values_list("order_line", "number", "paid", "refunded", "refunds")
+    )
+    return [OverRefundedLine(*row) for row in lines]

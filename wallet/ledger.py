@@ -10,13 +10,14 @@ New balances are computed here from the locked rows and written as exact decimal
 would add them in floating point, drifting by fractions of a cent."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 
-from .exceptions import InsufficientFundsError, UnbalancedTransferError
+from .exceptions import InsufficientFundsError, RefundExceedsPaymentError, UnbalancedTransferError
 from .models import POT_KINDS, AccountKind, ActorRole, LedgerAccount, Leg, Transfer, TransferKind
 from .rules import ZERO, allocate
 
@@ -94,8 +95,12 @@ def transfer(
     reference: str = "",
     actor=None,
     actor_role: str = ActorRole.SYSTEM,
+    order_line_id: int | None = None,
+    check: Callable[[], None] | None = None,
 ) -> Transfer:
-    """Write one balanced transfer, or return the one already written under this key."""
+    """Write one balanced transfer, or return the one already written under this key.
+
+    `check` runs once the accounts are locked, before anything is written: it raises to refuse."""
     movements = [m for m in movements]
     _check_balanced(movements)
     existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
@@ -105,6 +110,8 @@ def transfer(
         with transaction.atomic():
             locked = _lock_accounts({m.account.pk for m in movements})
             _check_pots_stay_positive(movements, locked)
+            if check:
+                check()
             return _write(
                 movements,
                 locked,
@@ -114,6 +121,7 @@ def transfer(
                 reference=reference,
                 actor=actor,
                 actor_role=actor_role,
+                order_line_id=order_line_id,
             )
     except IntegrityError:
         # A concurrent call with the same key won the race: the unique key kept its transfer.
@@ -151,7 +159,16 @@ def _check_pots_stay_positive(movements, locked) -> None:
 
 
 def _write(
-    movements, locked, *, kind, reason, idempotency_key, reference, actor, actor_role
+    movements,
+    locked,
+    *,
+    kind,
+    reason,
+    idempotency_key,
+    reference,
+    actor,
+    actor_role,
+    order_line_id=None,
 ) -> Transfer:
     """Write the transfer, its legs and the new balances of the `locked` accounts."""
     record = Transfer.objects.create(
@@ -161,6 +178,7 @@ def _write(
         reference=reference,
         actor=actor,
         actor_role=actor_role,
+        order_line_id=order_line_id,
     )
     Leg.objects.bulk_create(
         Leg(transfer=record, account=m.account, amount=m.amount, commune_id=m.commune_id)
@@ -284,8 +302,19 @@ def refund_to_service_pot(
     idempotency_key: str,
     actor=None,
     actor_role: str = ActorRole.PARENT,
+    order_line_id: int | None = None,
 ) -> Transfer:
-    """A cancelled booking's price goes back to the pot of its service, whatever paid for it."""
+    """A cancelled booking's price goes back to the pot of its service, whatever paid for it.
+
+    Given the `order_line_id` that paid for it, the refunds of that line never exceed what the
+    line was paid (RefundExceedsPaymentError, nothing written): checked under the lock of the
+    pot, which every refund of that line credits."""
+    check = None
+    if order_line_id is not None:
+
+        def check():
+            _check_refund_within_payment(order_line_id, amount)
+
     return transfer(
         [
             Movement(
@@ -301,7 +330,32 @@ def refund_to_service_pot(
         idempotency_key=idempotency_key,
         actor=actor or owner,
         actor_role=actor_role,
+        order_line_id=order_line_id,
+        check=check,
     )
+
+
+def paid_for_order_line(order_line_id: int) -> Decimal:
+    """What an order line was paid: its price after discounts (Oscar's `line_price_incl_tax`)."""
+    line_model = Transfer._meta.get_field("order_line").related_model
+    return line_model.objects.values_list("line_price_incl_tax", flat=True).get(pk=order_line_id)
+
+
+def refunded_for_order_line(order_line_id: int) -> Decimal:
+    """What the refunds of an order line have put back into pots so far."""
+    total = Leg.objects.filter(
+        transfer__order_line_id=order_line_id,
+        transfer__kind=TransferKind.REFUND,
+        account__kind__in=POT_KINDS,
+    ).aggregate(total=Sum("amount"))["total"]
+    return (total or ZERO).quantize(CENT)
+
+
+def _check_refund_within_payment(order_line_id: int, amount: Decimal) -> None:
+    paid = paid_for_order_line(order_line_id)
+    already = refunded_for_order_line(order_line_id)
+    if already + amount > paid:
+        raise RefundExceedsPaymentError(paid=paid, already_refunded=already, amount=amount)
 
 
 def reverse_transfer(

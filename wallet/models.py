@@ -162,12 +162,28 @@ class Transfer(ImmutableModel):
         related_name="+",
     )
     actor_role = models.CharField(_("rôle"), max_length=10, choices=ActorRole.choices)
+    # The order line a refund gives back (a cancelled meal): its refunds never exceed what it
+    # was paid, which the ledger checks and wallet.integrity verifies.
+    order_line = models.ForeignKey(
+        "order.Line",
+        verbose_name=_("ligne de commande remboursée"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("mouvement")
         verbose_name_plural = _("mouvements")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(order_line__isnull=True) | Q(kind=TransferKind.REFUND),
+                name="wallet_only_refunds_name_an_order_line",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.reason}"

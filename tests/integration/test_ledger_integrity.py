@@ -1,6 +1,6 @@
-"""wallet.tasks.check_ledger_integrity: a clean ledger reports nothing; a leg or a cached balance
-written behind the ledger's back (raw SQL here) is found, logged at ERROR level and e-mailed to
-the administrators."""
+"""wallet.tasks.check_ledger_integrity: a clean ledger reports nothing; a leg, a cached balance or
+a refund above what a booking was paid, written behind the ledger's back, is found, logged at
+ERROR level and e-mailed to the administrators."""
 
 import logging
 from decimal import Decimal
@@ -8,16 +8,24 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
+from oscar.core.loading import get_model
 
+from reservations.bookings import cancel_booking
+from tests.booking_factories import MEAL_DAY, make_canteen
 from tests.factories import ParentFactory, PartnerFactory
+from tests.functional.test_bookings_api import book_and_pay
+from tests.reservations_factories import BeneficiaryFactory
 from tests.shop_data import make_service
 from wallet import integrity, ledger
-from wallet.models import AccountKind, LedgerAccount, Transfer
+from wallet.models import AccountKind, LedgerAccount, Leg, Transfer, TransferKind
 from wallet.tasks import check_ledger_integrity
+
+Line = get_model("order", "Line")
 
 pytestmark = pytest.mark.django_db
 
-CLEAN = {"unbalanced_transfers": 0, "balance_mismatches": 0}
+CLEAN = {"unbalanced_transfers": 0, "balance_mismatches": 0, "over_refunded_lines": 0}
 
 
 @pytest.fixture(autouse=True)
@@ -71,10 +79,10 @@ def test_a_clean_ledger_reports_nothing_and_emails_no_one(
     assert mail.outbox == []
 
 
-def test_the_check_costs_two_queries_whatever_the_size_of_the_ledger(
+def test_the_check_costs_three_queries_whatever_the_size_of_the_ledger(
     parent, django_assert_num_queries
 ):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         integrity.check_ledger()
 
 
@@ -94,7 +102,7 @@ def test_a_leg_written_behind_the_ledgers_back_is_found_logged_and_emailed_to_th
             counts = check_ledger_integrity()
 
     # The transfer no longer sums to zero, and the pot's cached balance misses the 10 €.
-    assert counts == {"unbalanced_transfers": 1, "balance_mismatches": 1}
+    assert counts == {"unbalanced_transfers": 1, "balance_mismatches": 1, "over_refunded_lines": 0}
     report = integrity.check_ledger()
     assert [(p.transfer_id, p.total, p.legs) for p in report.unbalanced_transfers] == [
         (record.pk, Decimal("10.00"), 3)
@@ -122,7 +130,11 @@ def test_a_cached_balance_changed_behind_the_ledgers_back_is_found(parent):
 
     report = integrity.check_ledger()
 
-    assert report.counts == {"unbalanced_transfers": 0, "balance_mismatches": 1}
+    assert report.counts == {
+        "unbalanced_transfers": 0,
+        "balance_mismatches": 1,
+        "over_refunded_lines": 0,
+    }
     assert report.balance_mismatches[0].account_id == pot.pk
 
 
@@ -139,3 +151,89 @@ def test_a_transfer_left_with_a_single_leg_is_found(parent):
     report = integrity.check_ledger()
 
     assert record.pk in [problem.transfer_id for problem in report.unbalanced_transfers]
+
+
+# --- Refunds above what was paid -------------------------------------------------------------
+
+
+@pytest.fixture
+def paid_meal(client):
+    """A meal booked and paid 3.30 through the real checkout: a booking with its order line."""
+    canteen = make_canteen()
+    parent = ParentFactory()
+    lea = BeneficiaryFactory(account=parent, first_name="Léa")
+    (booking,) = book_and_pay(client, parent, canteen[1], [(lea, MEAL_DAY)])
+    return booking
+
+
+def refund_behind_the_ledgers_back(booking, amount: str, key: str) -> Transfer:
+    """A refund of the booking's order line written without the ledger's check (as a bug, a
+    script or a restored backup would): a transfer, its two legs and the pot's balance."""
+    refunds = ledger.system_account(
+        AccountKind.REFUNDS, service_id=booking.service_id, commune_id=booking.commune_id
+    )
+    pot = ledger.service_pot(booking.account, booking.service_id, booking.commune_id)
+    record = Transfer.objects.create(
+        kind=TransferKind.REFUND,
+        reason="Annulation",
+        reference=booking.order_number,
+        idempotency_key=key,
+        actor_role="system",
+        order_line_id=booking.order_line_id,
+    )
+    Leg.objects.bulk_create(
+        [
+            Leg(transfer=record, account=refunds, amount=-Decimal(amount)),
+            Leg(transfer=record, account=pot, amount=Decimal(amount)),
+        ]
+    )
+    for account, delta in ((refunds, -Decimal(amount)), (pot, Decimal(amount))):
+        LedgerAccount.objects.filter(pk=account.pk).update(balance=account.balance + delta)
+    return record
+
+
+def test_a_normal_cancellation_is_not_reported(paid_meal):
+    cancel_booking(paid_meal, by=paid_meal.account, role="parent", now=timezone.now())
+
+    report = integrity.check_ledger()
+
+    assert report.ok, report.describe()
+    assert report.counts == CLEAN
+
+
+def test_a_booking_refunded_twice_is_reported(paid_meal):
+    cancel_booking(paid_meal, by=paid_meal.account, role="parent", now=timezone.now())
+    refund_behind_the_ledgers_back(paid_meal, "3.30", "refund-again")
+
+    report = integrity.check_ledger()
+
+    assert report.counts == {**CLEAN, "over_refunded_lines": 1}
+    (problem,) = report.over_refunded_lines
+    assert (problem.order_line_id, problem.order_number) == (
+        paid_meal.order_line_id,
+        paid_meal.order_number,
+    )
+    assert (problem.paid, problem.refunded, problem.refunds) == (
+        Decimal("3.30"),
+        Decimal("6.60"),
+        2,
+    )
+    assert (
+        f"order line {paid_meal.order_line_id} (order {paid_meal.order_number}): paid 3.30, "
+        "refunded 6.60 in 2 refund(s)"
+    ) in report.describe()
+
+
+def test_a_booking_refunded_more_than_it_was_paid_is_reported_and_emailed(
+    paid_meal, django_capture_on_commit_callbacks
+):
+    # A line recorded at 0.00 (a quantity of 0) whose meal was refunded its full price anyway.
+    Line.objects.filter(pk=paid_meal.order_line_id).update(quantity=0, line_price_incl_tax=0)
+    refund_behind_the_ledgers_back(paid_meal, "3.30", "refund-unpaid")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = check_ledger_integrity()
+
+    assert counts == {**CLEAN, "over_refunded_lines": 1}
+    assert "1 order line(s) refunded more than they were paid" in mail.outbox[0].body
+    assert "paid 0.00, refunded 3.30 in 1 refund(s)" in mail.outbox[0].body
