@@ -2,10 +2,33 @@
 summary and the month calendar. States are plain strings (documented in help_text) so that
 drf-spectacular does not name an enum that could clash with another."""
 
+from datetime import date
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..planning import DAY_STATES, MAX_MEALS, dates_between
+
+# Far wider than any calendar a commune opens, and clear of date.min and date.max: the deadline
+# of a meal is counted back from its date, which must not overflow.
+FIRST_MEAL_DATE = date(2000, 1, 1)
+LAST_MEAL_DATE = date(2099, 12, 31)
+
+
+def within_meal_dates(day: date) -> None:
+    if not FIRST_MEAL_DATE <= day <= LAST_MEAL_DATE:
+        raise serializers.ValidationError(
+            _("Choisissez une date entre le %(first)s et le %(last)s.")
+            % {
+                "first": FIRST_MEAL_DATE.strftime("%d/%m/%Y"),
+                "last": LAST_MEAL_DATE.strftime("%d/%m/%Y"),
+            }
+        )
+
+
+class MealDateField(serializers.DateField):
+    def __init__(self, **kwargs):
+        super().__init__(validators=[within_meal_dates], **kwargs)
 
 
 class MealsSerializer(serializers.Serializer):
@@ -15,10 +38,10 @@ class MealsSerializer(serializers.Serializer):
         required=False, help_text=_("Le service (produit parent) ; requis pour ajouter.")
     )
     beneficiaries = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-    dates = serializers.ListField(child=serializers.DateField(), required=False)
+    dates = serializers.ListField(child=MealDateField(), required=False)
     # "from" is a Python keyword: the field is renamed in __init__.
-    from_ = serializers.DateField(required=False, help_text=_("Début du motif (inclus)."))
-    to = serializers.DateField(required=False, help_text=_("Fin du motif (incluse)."))
+    from_ = MealDateField(required=False, help_text=_("Début du motif (inclus)."))
+    to = MealDateField(required=False, help_text=_("Fin du motif (incluse)."))
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=7),
         required=False,
