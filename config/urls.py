@@ -21,7 +21,7 @@ urlpatterns = [
     # Oscar's storefront (catalogue, customer accounts, offers), used by the dashboard's links.
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
     path("i18n/", include("django.conf.urls.i18n")),
-    # --- API: our own paths first, then oscar-api's catch-all router under /api/.
+    # --- API: our own paths first, then the oscar-api routes we serve.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/cms/v2/", api_router.urls),
@@ -30,7 +30,8 @@ urlpatterns = [
     path("api/", include("wallet.urls")),
     path("api/themes/", include("themes.urls")),
     path("api/search/", include("search.urls")),
-    path("api/", include("oscarapi.urls")),
+    # The oscar-api routes we serve, and only those (an allow-list: shop/api/urls.py).
+    path("api/", include("shop.api.urls")),
 ]
 
 if settings.DEBUG:

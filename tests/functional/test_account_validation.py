@@ -1,14 +1,15 @@
 """An account awaiting validation edits its profile but cannot book or pay."""
 
 import pytest
+import time_machine
 from django.core import mail
 from oscar.core.loading import get_model
 
 from accounts.exceptions import NotAllowedToValidate
 from accounts.permissions import IsValidatedAccount
 from accounts.services import validate_account
-from tests.factories import AgentFactory, ParentFactory, PartnerFactory, PendingParentFactory
-from tests.shop_data import make_service
+from tests.factories import AgentFactory, ParentFactory, PendingParentFactory
+from tests.planning_factories import NOW, make_canteen, make_family
 
 pytestmark = pytest.mark.django_db
 
@@ -21,16 +22,31 @@ def pending_parent():
 
 
 @pytest.fixture
-def tariff_option():
-    commune = PartnerFactory(name="Rosières")
-    _, options = make_service(commune, "Cantine de Rosières", {"Repas enfant": "3.30"})
-    return options[0]
+def clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
-def add_to_basket(client, product):
+@pytest.fixture
+def canteen():
+    """(service, children's tariff option), the child of `pending_parent` accepted to it."""
+    service, children, _ = make_canteen()
+    return service, children
+
+
+@pytest.fixture
+def family(pending_parent, canteen):
+    return make_family(canteen[1], children=1, parent=pending_parent)
+
+
+def add_to_basket(client, service, family):
     return client.post(
-        "/api/basket/add-product/",
-        {"url": f"http://testserver/api/products/{product.pk}/", "quantity": 1},
+        "/api/reservations/basket/",
+        {
+            "service": service.pk,
+            "beneficiaries": [child.pk for child in family.children],
+            "dates": ["2026-12-01"],
+        },
         content_type="application/json",
     )
 
@@ -51,11 +67,11 @@ def test_account_awaiting_validation_can_read_and_edit_its_profile(client, pendi
 
 
 def test_account_awaiting_validation_gets_a_clear_403_when_booking(
-    client, pending_parent, tariff_option
+    client, clock, pending_parent, canteen, family
 ):
     client.force_login(pending_parent)
 
-    response = add_to_basket(client, tariff_option)
+    response = add_to_basket(client, canteen[0], family)
 
     assert response.status_code == 403
     assert "en attente de validation" in response.json()["detail"]
@@ -65,8 +81,7 @@ def test_account_awaiting_validation_gets_a_clear_403_when_booking(
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("post", "/api/basket/add-product/"),
-        ("post", "/api/basket/add-voucher/"),
+        ("post", "/api/reservations/basket/"),
         ("post", "/api/checkout/"),
     ],
 )
@@ -82,16 +97,17 @@ def test_account_awaiting_validation_is_refused_by_every_booking_and_payment_end
 
 
 def test_after_validation_by_an_agent_booking_passes_and_the_parent_is_emailed(
-    client, pending_parent, tariff_option, django_capture_on_commit_callbacks
+    client, clock, pending_parent, canteen, family, django_capture_on_commit_callbacks
 ):
-    agent = AgentFactory(communes=[tariff_option.stockrecords.get().partner])
+    service, children = canteen
+    agent = AgentFactory(communes=[children.stockrecords.get().partner])
     with django_capture_on_commit_callbacks(execute=True):
         validate_account(pending_parent, validated_by=agent)
     client.force_login(pending_parent)
 
-    response = add_to_basket(client, tariff_option)
+    response = add_to_basket(client, service, family)
 
-    assert response.status_code == 200, response.content
+    assert response.status_code == 201, response.content
     assert Basket.objects.get(owner=pending_parent).num_lines == 1
     assert [message.to for message in mail.outbox] == [[pending_parent.email]]
     assert "validé" in mail.outbox[0].subject

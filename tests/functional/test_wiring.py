@@ -47,5 +47,7 @@ def test_oscars_storefront_catalogue_still_renders_for_the_dashboards_links(clie
     assert client.get("/shop/catalogue/").status_code == 200
 
 
-def test_oscar_api_answers_under_api(client):
-    assert client.get("/api/").status_code == 200
+def test_oscar_apis_basket_answers_under_api_but_not_its_index(client):
+    # Only the allow-listed oscar-api routes are served (shop/api/urls.py).
+    assert client.get("/api/basket/").status_code == 200
+    assert client.get("/api/").status_code == 404

@@ -11,7 +11,7 @@ from oscar.apps.payment.exceptions import UnableToTakePayment
 from oscar.core.loading import get_model
 from oscarapi.signals import oscarapi_post_checkout
 from oscarapi.views import checkout
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from accounts.permissions import IsValidatedAccount
@@ -27,9 +27,18 @@ from shop.payment import processing
 from shop.payment.exceptions import WalletShortfall
 from wallet.payments import GatewayUnavailableError
 
-__all__ = ["CheckoutView"]
+from .owned import OwnedReadOnly
+
+__all__ = [
+    "CheckoutView",
+    "OrderDetail",
+    "OrderLineList",
+    "OrderLineDetail",
+    "OrderLineAttributeDetail",
+]
 
 Basket = get_model("basket", "Basket")
+Order = get_model("order", "Order")
 
 
 class CheckoutView(checkout.CheckoutView):
@@ -131,3 +140,34 @@ class CheckoutView(checkout.CheckoutView):
             if "does_not_exist" in error.get_codes():
                 raise Http404 from error
             raise serializers.ValidationError({"basket": error.detail}) from error
+
+
+# Orders are read by their owner only: another parent's order is a 404, as a missing one
+# (oscar-api answers 403 for an order, and an empty list or a 500 for its lines).
+
+
+class OrderDetail(OwnedReadOnly, checkout.OrderDetail):
+    def get_queryset(self):
+        return super().get_queryset().filter(user=self.request.user)
+
+
+class OrderLineList(OwnedReadOnly, checkout.OrderLineList):
+    def get_queryset(self):
+        order = generics.get_object_or_404(
+            Order.objects.filter(user=self.request.user), pk=self.kwargs["pk"]
+        )
+        return order.lines.all()
+
+
+class OrderLineDetail(OwnedReadOnly, checkout.OrderLineDetail):
+    pass
+
+
+class OrderLineAttributeDetail(OwnedReadOnly, checkout.OrderLineAttributeDetail):
+    def get_queryset(self):
+        return super().get_queryset().filter(line__order__user=self.request.user)
+
+    def get_serializer(self, *args, **kwargs):
+        # The fields the order line shows: oscar-api's `line` links a route it does not have
+        # (`line-detail`), so its own answer was a 500.
+        return super().get_serializer(*args, fields=("url", "option", "type", "value"), **kwargs)
