@@ -2,7 +2,8 @@
 
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +12,11 @@ from .. import catalogue
 from .service_serializers import CommuneServicesSerializer, ServiceDetailSerializer
 
 app_name = "services"
+
+
+class CatalogueQuerySerializer(serializers.Serializer):
+    # A CharField refuses a NUL character, which PostgreSQL cannot compare: a 500 otherwise.
+    commune = serializers.CharField(required=False, allow_blank=True)
 
 
 class ServiceListView(APIView):
@@ -27,12 +33,17 @@ class ServiceListView(APIView):
                 "commune", str, OpenApiParameter.QUERY, description="Code of one commune."
             )
         ],
-        responses={200: CommuneServicesSerializer(many=True)},
+        responses={
+            200: CommuneServicesSerializer(many=True),
+            400: OpenApiResponse(description="`commune` contient un caractère nul."),
+        },
     )
     def get(self, request):
         # Not paginated: the screen shows the whole catalogue at once, and its size is bounded by
         # the communes of the platform.
-        communes = catalogue.catalogue(commune_code=request.query_params.get("commune"))
+        query = CatalogueQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        communes = catalogue.catalogue(commune_code=query.validated_data.get("commune"))
         return Response(CommuneServicesSerializer(communes, many=True).data)
 
 
