@@ -43,6 +43,7 @@ from pytest_django.live_server_helper import LiveServer
 from .helpers import (
     ARTIFACTS_DIR,
     MEASURED,
+    is_csp_violation,
     launch_chromium,
     reset_artifacts,
     screenshot,
@@ -230,6 +231,13 @@ def page(request, context):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # A script, style, frame or request the Content-Security-Policy refused (themes/security.py).
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if is_csp_violation(message.type, message.text) else None
+        ),
+    )
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -239,7 +247,7 @@ def page(request, context):
             print(f"no failure screenshot: {exc}")
     page.close()
     if errors:
-        pytest.fail(f"JavaScript error(s) in the page: {errors}")
+        pytest.fail(f"JavaScript or Content-Security-Policy error(s) in the page: {errors}")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -9,6 +9,8 @@ against the live server of tests/e2e/conftest.py.
 - `page_weight(page, url)`: the bytes of a first load (cold cache), by kind of resource.
 - `api_log_in(context, base_url, email, password)`: a session cookie without the HTML form.
 - `wait_for_email(outbox, to=..., subject=...)`: the last matching message sent.
+- `is_csp_violation(type, text)`: whether a console message is Chromium refusing something the
+  page's Content-Security-Policy does not allow.
 """
 
 from __future__ import annotations
@@ -239,6 +241,17 @@ def page_weight(page, url: str, *, wait_until: str = "load", label: str = "") ->
     where = parts.path + (f"?{parts.query}" if parts.query else "")
     MEASURED.append((label or f"{where} @{viewport.get('width', '?')}px", weight))
     return weight
+
+
+# --- Content-Security-Policy ----------------------------------------------------------------
+
+
+def is_csp_violation(message_type: str, text: str) -> bool:
+    """Chromium logs each refusal as a console error: "Refused to execute inline script because
+    it violates the following Content Security Policy directive: …"."""
+    return message_type == "error" and (
+        text.startswith("Refused to") or "Content Security Policy" in text
+    )
 
 
 # --- E-mail ---------------------------------------------------------------------------------
