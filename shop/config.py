@@ -1,10 +1,10 @@
 from django.http import Http404
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
 from oscar import config
 
 
-def booking_happens_elsewhere(request, *args, **kwargs):
+def storefront_is_closed(request, *args, **kwargs):
     raise Http404(
         _(
             "Cette page n'existe pas : réservations, paiements et recherche se font "
@@ -13,27 +13,28 @@ def booking_happens_elsewhere(request, *args, **kwargs):
     )
 
 
-def disabled(resolver: URLResolver):
+def disabled(url: URLPattern | URLResolver):
     """The same URL names (templates still reverse them), every view answering 404."""
-    patterns = [
-        URLPattern(pattern.pattern, booking_happens_elsewhere, pattern.default_args, pattern.name)
-        for pattern in resolver.url_patterns
-    ]
-    return path(str(resolver.pattern), (patterns, resolver.app_name, resolver.namespace))
+    if isinstance(url, URLPattern):
+        return URLPattern(url.pattern, storefront_is_closed, url.default_args, url.name)
+    patterns = [disabled(pattern) for pattern in url.url_patterns]
+    return URLResolver(
+        url.pattern, patterns, url.default_kwargs, app_name=url.app_name, namespace=url.namespace
+    )
 
 
 class Shop(config.Shop):
-    """Oscar's root app: the storefront goes under /shop/, without its basket and checkout.
+    """Oscar's root app: its storefront's URL names under /shop/, every page answering 404.
 
     Wagtail serves the site root, so Oscar's "home" redirect is dropped, and the dashboard is
-    mounted at /dashboard/ by config/urls.py. Parents book through the API and the themes/ front
-    end, which apply our booking and payment rules; Oscar's HTML basket and checkout (whose
-    default payment step takes no payment) would bypass them, so their views answer 404 while
-    their URL names stay reversible for Oscar's templates."""
+    mounted at /dashboard/ by config/urls.py. Parents register, log in, book and pay through the
+    API and the themes/ front end, which apply our account, booking and payment rules; Oscar's
+    customer pages (registration, password reset, profile, basket, checkout, catalogue, reviews,
+    offers, alerts, wish lists) would bypass them, and our search/ app answers real queries. The
+    dashboard's templates still reverse these names (`catalogue:detail`, `customer:summary`),
+    so the names stay and their views answer 404."""
 
     NOT_MOUNTED = {"", "dashboard/"}
-    # search/: our search/ app answers real queries (/api/search/), not haystack's simple engine.
-    DISABLED = {"basket/", "checkout/", "wishlists/", "search/"}
 
     def ready(self):
         super().ready()
@@ -53,10 +54,6 @@ class Shop(config.Shop):
         )
 
     def get_urls(self):
-        urls = []
-        for url in super().get_urls():
-            prefix = str(url.pattern)
-            if prefix in self.NOT_MOUNTED:
-                continue
-            urls.append(disabled(url) if prefix in self.DISABLED else url)
-        return urls
+        return [
+            disabled(url) for url in super().get_urls() if str(url.pattern) not in self.NOT_MOUNTED
+        ]

@@ -220,11 +220,9 @@ def test_the_login_form_needs_the_csrf_token():
     assert logged_in_id(client) is None
 
 
-def test_oscar_pages_needing_a_login_send_to_this_login_page(client):
-    response = client.get("/shop/accounts/")
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(f"{LOGIN}?next=")
+def test_oscars_customer_pages_are_gone_rather_than_asking_for_a_login(client):
+    # Oscar's own account pages would bypass our rules (tests/functional/test_storefront_gone.py).
+    assert client.get("/shop/accounts/").status_code == 404
 
 
 # --- Log out --------------------------------------------------------------------------------
