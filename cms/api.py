@@ -41,7 +41,7 @@ class CheckedQueryMixin:
                 )
         for name in ("offset", "limit"):
             value = request.GET.get(name, "")
-            if value.isdigit() and int(value) > MAX_BIGINT:
+            if value.isascii() and value.isdigit() and int(value) > MAX_BIGINT:
                 raise BadRequestError(_("« %(name)s » est trop grand.") % {"name": name})
         operator = request.GET.get("search_operator")
         if operator is not None and operator not in SEARCH_OPERATORS:

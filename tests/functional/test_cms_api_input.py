@@ -83,6 +83,7 @@ def test_an_unknown_search_operator_is_a_bad_request(client):
         "pages/?id=abc",
         "pages/?limit=-1",
         "pages/?offset=abc",
+        "pages/?offset=²",
     ],
 )
 def test_parameters_wagtail_checks_itself_stay_bad_requests(client, query):
