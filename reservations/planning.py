@@ -58,6 +58,10 @@ StockRecord = get_model("partner", "StockRecord")
 
 # One request books at most a school year for a family: beyond, it is a mistake or an abuse.
 MAX_MEALS = 1000
+# Far wider than any calendar a commune opens, and clear of date.min and date.max: the deadline
+# of a meal is counted back from its date, which must not overflow.
+FIRST_MEAL_DATE = date(2000, 1, 1)
+LAST_MEAL_DATE = date(2099, 12, 31)
 
 # Day states of the calendar.
 CLOSED = "closed"

@@ -7,12 +7,7 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..planning import DAY_STATES, MAX_MEALS, dates_between
-
-# Far wider than any calendar a commune opens, and clear of date.min and date.max: the deadline
-# of a meal is counted back from its date, which must not overflow.
-FIRST_MEAL_DATE = date(2000, 1, 1)
-LAST_MEAL_DATE = date(2099, 12, 31)
+from ..planning import DAY_STATES, FIRST_MEAL_DATE, LAST_MEAL_DATE, MAX_MEALS, dates_between
 
 
 def within_meal_dates(day: date) -> None:

@@ -600,3 +600,13 @@ def test_another_parents_order_is_not_found(clock, client, canteen, family):
     for name in ("order_confirmation", "order_payment"):
         response = client.get(reverse(f"portail:{name}", kwargs={"number": order.number}))
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_meal_date_out_of_any_calendar_is_refused_not_a_server_error(
+    clock, client, canteen, family, day
+):
+    response = add(client, canteen[0], family.children, repas=[meal(family.children[0], day)])
+
+    assert response.status_code == 400
+    assert not Line.objects.exists()

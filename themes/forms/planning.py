@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from reservations.planning import FIRST_MEAL_DATE, LAST_MEAL_DATE
 from shop.payment.constants import PaymentMethod
 
 from .base import AccessibleFormMixin
@@ -60,9 +61,13 @@ class MealsField(forms.Field):
         for item in value or ():
             beneficiary, _sep, day = str(item).partition(":")
             try:
-                meals.append((int(beneficiary), date.fromisoformat(day)))
+                meal = (int(beneficiary), date.fromisoformat(day))
             except ValueError:
                 raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            # No calendar opens so far away; its deadline would overflow the date type.
+            if not FIRST_MEAL_DATE <= meal[1] <= LAST_MEAL_DATE:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            meals.append(meal)
         return list(dict.fromkeys(meals))
 
 
