@@ -254,6 +254,17 @@ def test_a_date_that_is_not_one_is_refused_by_the_form(agent_client, claire, can
     assert not Booking.objects.exists()
 
 
+@pytest.mark.parametrize("dates", ["01/01/0001", "31/12/9999"])
+def test_a_date_out_of_any_calendar_is_refused_by_the_form(agent_client, claire, canteen, dates):
+    parent, lea = claire
+    service, _ = canteen
+
+    response = agent_client.post(book_url(parent), form_data(service, [lea], dates=dates))
+
+    assert response.status_code == 200
+    assert "Choisissez une date entre le 01/01/2000 et le 31/12/2099." in page(response)
+
+
 def test_a_coming_meal_is_cancelled_from_the_family_page_and_refunded(
     agent_client, agent, claire, canteen
 ):

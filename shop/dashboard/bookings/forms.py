@@ -4,7 +4,7 @@ from datetime import date, datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reservations.planning import MAX_MEALS, dates_between
+from reservations.planning import FIRST_MEAL_DATE, LAST_MEAL_DATE, MAX_MEALS, dates_between
 from reservations.selectors import beneficiaries_of
 
 WEEKDAYS = [
@@ -113,6 +113,15 @@ class BookForFamilyForm(forms.Form):
                 raise forms.ValidationError(_("Indiquez des dates, ou des jours entre deux dates."))
             data["days"] = data["dates"]
             data["skip_closed"] = False
+        # No calendar opens so far away; its deadline would overflow the date type.
+        if any(not FIRST_MEAL_DATE <= day <= LAST_MEAL_DATE for day in data.get("days", [])):
+            raise forms.ValidationError(
+                _("Choisissez une date entre le %(first)s et le %(last)s.")
+                % {
+                    "first": FIRST_MEAL_DATE.strftime("%d/%m/%Y"),
+                    "last": LAST_MEAL_DATE.strftime("%d/%m/%Y"),
+                }
+            )
         beneficiaries = data.get("beneficiaries") or []
         if len(data.get("days", [])) * len(beneficiaries) > MAX_MEALS:
             raise forms.ValidationError(
