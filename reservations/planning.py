@@ -63,6 +63,15 @@ MAX_MEALS = 1000
 FIRST_MEAL_DATE = date(2000, 1, 1)
 LAST_MEAL_DATE = date(2099, 12, 31)
 
+
+def meal_dates_message() -> str:
+    """What to say of a meal date outside FIRST_MEAL_DATE..LAST_MEAL_DATE."""
+    return _("Choisissez une date entre le %(first)s et le %(last)s.") % {
+        "first": FIRST_MEAL_DATE.strftime("%d/%m/%Y"),
+        "last": LAST_MEAL_DATE.strftime("%d/%m/%Y"),
+    }
+
+
 # Day states of the calendar.
 CLOSED = "closed"
 BOOKABLE = "bookable"

@@ -7,18 +7,19 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..planning import DAY_STATES, FIRST_MEAL_DATE, LAST_MEAL_DATE, MAX_MEALS, dates_between
+from ..planning import (
+    DAY_STATES,
+    FIRST_MEAL_DATE,
+    LAST_MEAL_DATE,
+    MAX_MEALS,
+    dates_between,
+    meal_dates_message,
+)
 
 
 def within_meal_dates(day: date) -> None:
     if not FIRST_MEAL_DATE <= day <= LAST_MEAL_DATE:
-        raise serializers.ValidationError(
-            _("Choisissez une date entre le %(first)s et le %(last)s.")
-            % {
-                "first": FIRST_MEAL_DATE.strftime("%d/%m/%Y"),
-                "last": LAST_MEAL_DATE.strftime("%d/%m/%Y"),
-            }
-        )
+        raise serializers.ValidationError(meal_dates_message())
 
 
 class MealDateField(serializers.DateField):

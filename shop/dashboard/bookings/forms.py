@@ -4,7 +4,13 @@ from datetime import date, datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reservations.planning import FIRST_MEAL_DATE, LAST_MEAL_DATE, MAX_MEALS, dates_between
+from reservations.planning import (
+    FIRST_MEAL_DATE,
+    LAST_MEAL_DATE,
+    MAX_MEALS,
+    dates_between,
+    meal_dates_message,
+)
 from reservations.selectors import beneficiaries_of
 
 WEEKDAYS = [
@@ -115,13 +121,7 @@ class BookForFamilyForm(forms.Form):
             data["skip_closed"] = False
         # No calendar opens so far away; its deadline would overflow the date type.
         if any(not FIRST_MEAL_DATE <= day <= LAST_MEAL_DATE for day in data.get("days", [])):
-            raise forms.ValidationError(
-                _("Choisissez une date entre le %(first)s et le %(last)s.")
-                % {
-                    "first": FIRST_MEAL_DATE.strftime("%d/%m/%Y"),
-                    "last": LAST_MEAL_DATE.strftime("%d/%m/%Y"),
-                }
-            )
+            raise forms.ValidationError(meal_dates_message())
         beneficiaries = data.get("beneficiaries") or []
         if len(data.get("days", [])) * len(beneficiaries) > MAX_MEALS:
             raise forms.ValidationError(
