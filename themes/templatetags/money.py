@@ -1,22 +1,22 @@
-"""Money the French way in the money pages: `{{ amount|euros }}` → "12,50 €", `|signed_euros`
-→ "+12,50 €" / "-3,30 €" (the wallet's own formatting, whatever the page's language)."""
+"""Money in the page's language: `{{ amount|euros }}` → "12,50 €" on a French page, "€12.50" on
+an English one; `|signed_euros` → "+12,50 €" / "-3,30 €" (see wallet.money)."""
 
 from django import template
 
-from wallet.selectors import format_euros
+from wallet import money
 
 register = template.Library()
 
 
 @register.filter
 def euros(amount) -> str:
-    if amount is None or amount == "":
-        return ""
-    return format_euros(amount)
+    if amount == "":
+        return ""  # a missing template variable, as Django renders it
+    return money.euros(amount)
 
 
 @register.filter
 def signed_euros(amount) -> str:
-    if amount is None or amount == "":
+    if amount == "":
         return ""
-    return f"+{format_euros(amount)}" if amount > 0 else format_euros(amount)
+    return money.signed_euros(amount)
