@@ -9,6 +9,8 @@
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 PARENTS = "Usagers"
 AGENTS = "Agents communaux"
@@ -23,6 +25,14 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     ],
     OFFICERS: [("wagtailadmin", "access_admin")],
 }
+
+
+class ActorRole(models.TextChoices):
+    """In which role someone acted on a booking or a ledger movement (stored on both)."""
+
+    PARENT = "parent", _("Usager")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("Système")
 
 
 # Officers add and choose images and documents in every collection (Wagtail grants these per

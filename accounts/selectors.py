@@ -22,3 +22,10 @@ def parents() -> QuerySet:
     return User.objects.filter(is_staff=False, is_superuser=False).exclude(
         Exists(agent_of_a_commune) | Exists(other_role) | Exists(own_permission)
     )
+
+
+def communes_of(agent) -> QuerySet:
+    """The communes (Oscar partners) an agent works for; an administrator works for all."""
+    if agent.is_superuser:
+        return Partner.objects.all()
+    return Partner.objects.filter(users=agent)

@@ -5,30 +5,23 @@ This is the domain side of the checkout: it reaches Oscar's models through `get_
 called by the receivers of Oscar's signals (reservations/receivers.py); the checkout itself
 (shop/) calls only `lock_calendars`, to take its row locks in the same order as a closure."""
 
-import json
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from dataclasses import replace
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from accounts.roles import ActorRole
 from wallet import ledger
 
 from . import rules
-from .calendars import (
-    CalendarWindow,
-    calendar_config_for,
-    closures_for,
-    public_holidays_around,
-    school_holidays_for,
-)
+from .calendars import public_holidays_around, windows_of
 from .exceptions import BookingRefused, CancellationRefused
+from .meals import BENEFICIARY_OPTION, DATE_OPTION, MEAL_OPTIONS, MealLine, read_meal_line
 from .models import ACTIVE_BOOKING_STATUSES, Beneficiary, Booking, BookingStatus, ServiceCalendar
-from .models.bookings import ActorRole
 
 Line = get_model("order", "Line")
 PaymentEvent = get_model("order", "PaymentEvent")
@@ -36,32 +29,12 @@ PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
 PaymentEventType = get_model("order", "PaymentEventType")
 Product = get_model("catalogue", "Product")
 
-# Codes of the Oscar product options a meal line carries (created by a data migration).
-BENEFICIARY_OPTION = "beneficiary"
-DATE_OPTION = "date"
-PRICE_EXPLANATION_OPTION = "price_explanation"
-MEAL_OPTIONS = (BENEFICIARY_OPTION, DATE_OPTION, PRICE_EXPLANATION_OPTION)
-
 # Oscar stores statuses and payment event types by name: these are the names of
 # OSCAR_ORDER_STATUS_PIPELINE and of shop/payment/constants.py, which the domain cannot import.
 ORDER_PAID = "Payée"
 ORDER_CANCELLED = "Annulée"
 LINE_CANCELLED = "Annulée"
 WALLET_REFUND_EVENT = "Remboursement porte-monnaie"
-
-
-@dataclass(frozen=True)
-class MealLine:
-    """One order line read as a meal: who eats, where, when, and at what frozen price."""
-
-    line_id: int
-    beneficiary_id: int | None
-    date: date | None
-    service_id: int
-    tariff_option_id: int
-    commune_id: int | None
-    unit_price: Decimal
-    price_explanation: dict
 
 
 def meal_lines(order) -> list[MealLine]:
@@ -75,7 +48,7 @@ def meal_lines(order) -> list[MealLine]:
     for line in sorted(lines, key=lambda line: line.pk):
         values = {a.type: a.value for a in line.attributes.all() if a.type in MEAL_OPTIONS}
         if BENEFICIARY_OPTION in values and DATE_OPTION in values:
-            meals.append(_meal_line(line, values))
+            meals.append(_meal_of_order_line(line, values))
     return meals
 
 
@@ -94,46 +67,19 @@ def _loaded_lines(order) -> list | None:
     return lines
 
 
-def _meal_line(line, values: dict) -> MealLine:
-    explanation = values.get(PRICE_EXPLANATION_OPTION) or {}
-    if isinstance(explanation, str):
-        try:
-            explanation = json.loads(explanation)
-        except ValueError:
-            explanation = {}
-    if not isinstance(explanation, dict):
-        explanation = {}
-    try:
-        unit_price = Decimal(str(explanation["unit_price"])).quantize(rules.CENT)
-    except (KeyError, InvalidOperation, ValueError):
-        unit_price = line.unit_price_incl_tax
+def _meal_of_order_line(line, values: dict) -> MealLine:
+    """The meal of an order line; without a readable frozen price, the line's own unit price."""
     product = line.product
-    return MealLine(
-        line_id=line.pk,
-        beneficiary_id=_int_or_none(values[BENEFICIARY_OPTION]),
-        date=_date_or_none(values[DATE_OPTION]),
-        service_id=product.parent_id or product.pk,
+    meal = read_meal_line(
+        line.pk,
+        product.parent_id or product.pk,
+        values,
         tariff_option_id=product.pk,
         commune_id=line.partner_id,
-        unit_price=unit_price,
-        price_explanation=explanation,
     )
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
-
-
-def _date_or_none(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
+    frozen = meal.unit_price
+    unit_price = line.unit_price_incl_tax if frozen is None else frozen.quantize(rules.CENT)
+    return replace(meal, unit_price=unit_price)
 
 
 # --- Checkout --------------------------------------------------------------------------------
@@ -150,7 +96,8 @@ def book_order(order, *, now: datetime) -> list[Booking]:
         return []
     service_ids = sorted({meal.service_id for meal in meals})
     calendars = _lock_services(service_ids)
-    windows = _windows(calendars, meals)
+    days = [meal.date for meal in meals if meal.date]
+    windows = windows_of(calendars, min(days), max(days)) if days else {}
     beneficiaries = Beneficiary.objects.in_bulk(
         {meal.beneficiary_id for meal in meals if meal.beneficiary_id}
     )
@@ -269,25 +216,6 @@ def _lock_services(service_ids: list[int], *, read=True) -> dict[int, ServiceCal
             .values_list("pk", flat=True)
         )
     return calendars
-
-
-def _windows(calendars, meals) -> dict[int, CalendarWindow]:
-    windows = {}
-    for service_id, calendar in calendars.items():
-        days = [meal.date for meal in meals if meal.service_id == service_id and meal.date]
-        if not days:
-            continue
-        start, end = min(days), max(days)
-        windows[service_id] = CalendarWindow(
-            calendar=calendar,
-            config=calendar_config_for(calendar),
-            start=start,
-            end=end,
-            public_holidays=public_holidays_around(start, end),
-            school_holidays=school_holidays_for(calendar.school_zone, start, end),
-            closures=closures_for(calendar, start, end),
-        )
-    return windows
 
 
 def _refusal(meal, beneficiary, order, calendars, windows, booked, taken, now) -> str:

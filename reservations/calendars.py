@@ -2,6 +2,7 @@
 reservations/rules.py; compute French public holidays with the `holidays` package."""
 
 import functools
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,18 +46,6 @@ def calendar_config_for(calendar: ServiceCalendar) -> rules.CalendarConfig:
     )
 
 
-def school_holidays_for(zone: str, start: date, end: date) -> tuple[rules.Period, ...]:
-    """The school holidays of a zone that overlap the dates from `start` to `end`."""
-    rows = SchoolHoliday.objects.filter(zone=zone, start__lte=end, end__gte=start)
-    return tuple(rules.Period(row.start, row.end, row.name) for row in rows)
-
-
-def closures_for(calendar: ServiceCalendar, start: date, end: date) -> dict[date, str]:
-    """The exceptional closures of a calendar from `start` to `end`: date → reason."""
-    rows = Closure.objects.filter(calendar=calendar, date__range=(start, end))
-    return dict(rows.values_list("date", "reason"))
-
-
 @dataclass(frozen=True)
 class CalendarWindow:
     """Everything the rules need to say which days of a date range a service opens, and until
@@ -96,36 +85,74 @@ class CalendarWindow:
         return rules.deadline_for(self.calendar.cancellation_rule, meal_date, self.public_holidays)
 
 
-def _calendar_with_periods(service) -> ServiceCalendar:
-    """A service's calendar with its opening periods, in one query when it has some (they carry
-    it), two when it has none."""
-    periods = list(
-        OpeningPeriod.objects.filter(calendar__service_id=_service_id(service)).select_related(
-            "calendar"
+def load_calendars(service_ids: Iterable[int]) -> dict[int, ServiceCalendar]:
+    """Service id → its calendar with its opening periods: one query when each has some (they
+    carry it), one more for those without. A service without a calendar is left out."""
+    service_ids = set(service_ids)
+    calendars: dict[int, ServiceCalendar] = {}
+    periods = defaultdict(list)
+    for period in OpeningPeriod.objects.filter(calendar__service_id__in=service_ids).select_related(
+        "calendar"
+    ):
+        calendars.setdefault(period.calendar.service_id, period.calendar)
+        periods[period.calendar.service_id].append(period)
+    if missing := service_ids - set(calendars):
+        calendars.update(
+            (calendar.service_id, calendar)
+            for calendar in ServiceCalendar.objects.filter(service_id__in=missing)
         )
-    )
-    if periods:
-        calendar = periods[0].calendar
-    else:
-        calendar = ServiceCalendar.objects.get(service_id=_service_id(service))
-    # What prefetch_related("opening_periods") would leave: same rows, same order (Meta).
-    calendar._prefetched_objects_cache = {"opening_periods": periods}
-    return calendar
+    for service_id, calendar in calendars.items():
+        # What prefetch_related("opening_periods") would leave: same rows, same order (Meta).
+        calendar._prefetched_objects_cache = {"opening_periods": periods[service_id]}
+    return calendars
+
+
+def windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -> dict:
+    """Service id → the CalendarWindow of its calendar (opening periods loaded) from `start` to
+    `end`, in two queries whatever the number of services: closures, school holidays."""
+    if not calendars:
+        return {}
+    closures = defaultdict(dict)
+    for calendar_id, day, reason in Closure.objects.filter(
+        calendar_id__in=[calendar.pk for calendar in calendars.values()],
+        date__range=(start, end),
+    ).values_list("calendar_id", "date", "reason"):
+        closures[calendar_id][day] = reason
+    holidays_by_zone = defaultdict(list)
+    for row in SchoolHoliday.objects.filter(
+        zone__in={calendar.school_zone for calendar in calendars.values()},
+        start__lte=end,
+        end__gte=start,
+    ):
+        holidays_by_zone[row.zone].append(rules.Period(row.start, row.end, row.name))
+    public = public_holidays_around(start, end)
+    return {
+        service_id: CalendarWindow(
+            calendar=calendar,
+            config=calendar_config_for(calendar),
+            start=start,
+            end=end,
+            public_holidays=public,
+            school_holidays=tuple(holidays_by_zone[calendar.school_zone]),
+            closures=closures[calendar.pk],
+        )
+        for service_id, calendar in calendars.items()
+    }
+
+
+def calendar_windows(service_ids: Iterable[int], start: date, end: date) -> dict:
+    """Service id → its CalendarWindow from `start` to `end` (both included), in three queries
+    whatever the number of services; a service without a calendar is left out."""
+    return windows_of(load_calendars(service_ids), start, end)
 
 
 def calendar_window(service, start: date, end: date) -> CalendarWindow:
-    """A service's calendar from `start` to `end` (both included), in three queries. A service
-    without a calendar raises ServiceCalendar.DoesNotExist: it cannot be booked."""
-    calendar = _calendar_with_periods(service)
-    return CalendarWindow(
-        calendar=calendar,
-        config=calendar_config_for(calendar),
-        start=start,
-        end=end,
-        public_holidays=public_holidays_around(start, end),
-        school_holidays=school_holidays_for(calendar.school_zone, start, end),
-        closures=closures_for(calendar, start, end),
-    )
+    """One service's calendar_windows. A service without a calendar raises
+    ServiceCalendar.DoesNotExist: it cannot be booked."""
+    window = calendar_windows([_service_id(service)], start, end).get(_service_id(service))
+    if window is None:
+        raise ServiceCalendar.DoesNotExist
+    return window
 
 
 def open_days_for(service, start: date, end: date) -> list[date]:
@@ -143,12 +170,14 @@ TARIFF_LINE_FIELDS = (
 )
 
 
-def tariff_config_for(service) -> rules.TariffConfig | None:
-    """The rules' view of a service's tariff grid, or None when the service has none: the grid
-    and its rows in one query (a grid without rows comes back as one row of NULLs)."""
-    rows = list(
-        TariffGrid.objects.filter(service_id=_service_id(service))
+def tariff_configs(service_ids: Iterable[int]) -> dict[int, rules.TariffConfig]:
+    """The rules' view of several services' tariff grids, rows in TariffRow's order, in one
+    query: service id → its grid. A service without a grid is left out (it is priced by its
+    stock record, as pricing.price_meal does with `tariff=None`)."""
+    rows = (
+        TariffGrid.objects.filter(service_id__in=set(service_ids))
         .values(
+            "service_id",
             "mode",
             "effort_rate",
             "floor",
@@ -157,19 +186,28 @@ def tariff_config_for(service) -> rules.TariffConfig | None:
             *(f"rows__{name}" for name in TARIFF_LINE_FIELDS),
         )
         # TariffRow's Meta ordering, which grid.rows.all() would follow.
-        .order_by(*(f"rows__{name}" for name in TariffRow._meta.ordering))
+        .order_by("service_id", *(f"rows__{name}" for name in TariffRow._meta.ordering))
     )
-    if not rows:
-        return None
-    grid = rows[0]
-    return rules.TariffConfig(
-        mode=grid["mode"],
-        lines=tuple(
-            rules.TariffLine(**{name: row[f"rows__{name}"] for name in TARIFF_LINE_FIELDS})
-            for row in rows
-            if row["rows__pk"] is not None
-        ),
-        effort_rate=grid["effort_rate"],
-        floor=grid["floor"],
-        ceiling=grid["ceiling"],
-    )
+    grids, lines = {}, defaultdict(list)
+    for row in rows:
+        grids.setdefault(row["service_id"], row)
+        # A grid without rows comes back as one row of NULLs.
+        if row["rows__pk"] is not None:
+            lines[row["service_id"]].append(
+                rules.TariffLine(**{name: row[f"rows__{name}"] for name in TARIFF_LINE_FIELDS})
+            )
+    return {
+        service_id: rules.TariffConfig(
+            mode=grid["mode"],
+            lines=tuple(lines[service_id]),
+            effort_rate=grid["effort_rate"],
+            floor=grid["floor"],
+            ceiling=grid["ceiling"],
+        )
+        for service_id, grid in grids.items()
+    }
+
+
+def tariff_config_for(service) -> rules.TariffConfig | None:
+    """One service's tariff_configs, or None when it has no grid."""
+    return tariff_configs([_service_id(service)]).get(_service_id(service))

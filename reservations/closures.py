@@ -12,9 +12,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import ActorRole
+
 from .bookings import cancel_bookings
 from .models import Booking, BookingStatus, Closure, ServiceCalendar
-from .models.bookings import ActorRole
 
 
 @dataclass(frozen=True)

@@ -28,3 +28,27 @@ class CancellationRefused(ReservationsError):
         self.errors = list(errors)
         self.detail = " ".join(error["message"] for error in self.errors)
         super().__init__(self.detail)
+
+
+class PlanningError(ReservationsError):
+    """A request of the booking screens (calendar, basket) that cannot be served as asked."""
+
+
+class UnknownBeneficiary(PlanningError):
+    """A beneficiary that is not the account's: the API answers 404."""
+
+
+class UnknownService(PlanningError):
+    pass
+
+
+class BasketNotEditable(PlanningError):
+    pass
+
+
+class MealsRefused(PlanningError):
+    """All-or-nothing: nothing was added; `errors` lists each refused meal and why."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(errors)
+        self.errors = errors

@@ -3,23 +3,16 @@
 Everything comes from the beneficiary's family (their accepted access, their siblings), never
 from whoever is logged in: an agent may book on a parent's behalf."""
 
-import json
 from collections.abc import Iterable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from . import rules
-from .calendars import TARIFF_LINE_FIELDS, tariff_config_for
-from .models import SchoolClass, TariffGrid, TariffRow
-
-# Codes of the Oscar product options a meal line carries (migration 0007_meal_options).
-BENEFICIARY_OPTION = "beneficiary"
-DATE_OPTION = "date"
-PRICE_EXPLANATION_OPTION = "price_explanation"
-MEAL_OPTIONS = (BENEFICIARY_OPTION, DATE_OPTION, PRICE_EXPLANATION_OPTION)
+from .calendars import tariff_config_for
+from .models import SchoolClass
 
 _LOAD = object()
 
@@ -105,72 +98,3 @@ def price_meal(
             ),
         )
     return explanation
-
-
-def tariff_configs_for(service_ids: Iterable[int]) -> dict[int, rules.TariffConfig]:
-    """`calendars.tariff_config_for` of several services in one query, rows in the same order:
-    service id → its grid (a service without a grid is left out, and priced by its stock
-    record, as price_meal does with `tariff=None`)."""
-    rows = (
-        TariffGrid.objects.filter(service_id__in=set(service_ids))
-        .values(
-            "service_id",
-            "mode",
-            "effort_rate",
-            "floor",
-            "ceiling",
-            "rows__pk",
-            *(f"rows__{name}" for name in TARIFF_LINE_FIELDS),
-        )
-        .order_by("service_id", *(f"rows__{name}" for name in TariffRow._meta.ordering))
-    )
-    grids, lines = {}, {}
-    for row in rows:
-        grids.setdefault(row["service_id"], row)
-        service_lines = lines.setdefault(row["service_id"], [])
-        if row["rows__pk"] is not None:
-            service_lines.append(
-                rules.TariffLine(**{name: row[f"rows__{name}"] for name in TARIFF_LINE_FIELDS})
-            )
-    return {
-        service_id: rules.TariffConfig(
-            mode=grid["mode"],
-            lines=tuple(lines[service_id]),
-            effort_rate=grid["effort_rate"],
-            floor=grid["floor"],
-            ceiling=grid["ceiling"],
-        )
-        for service_id, grid in grids.items()
-    }
-
-
-def explanation_to_json(explanation: rules.PriceExplanation) -> str:
-    """The text stored in a line's "price_explanation" option: the frozen price and why."""
-    data = asdict(explanation)
-    data["unit_price"] = str(explanation.unit_price)
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
-
-
-def explanation_from_json(value) -> dict | None:
-    """The stored explanation, or None when the value is not one of ours."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    if not isinstance(value, dict) or "unit_price" not in value:
-        return None
-    return value
-
-
-def frozen_unit_price(value) -> Decimal | None:
-    """The unit price frozen in a "price_explanation" option value."""
-    data = explanation_from_json(value)
-    if data is None:
-        return None
-    try:
-        price = Decimal(str(data["unit_price"]))
-    except ArithmeticError:
-        return None
-    # "NaN" and "Infinity" parse, but are no price (and NaN refuses to be compared).
-    return price if price.is_finite() else None

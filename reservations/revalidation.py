@@ -2,7 +2,7 @@
 and frozen price) was written by whoever filled the basket, so none of it is trusted. Each line
 is checked again, inside the checkout transaction and under its locks, against the catalogue,
 the paying family, its accepted access and the tariff grid, exactly as the line was priced
-when the meal was added (reservations/planning.py add_meals_to_basket).
+when the meal was added (reservations/basket.py add_meals_to_basket).
 
 The checkout (shop/) calls `revalidate_basket` after locking the basket row and the services'
 calendars, before the wallet's pots: the lock order of a closure stays that of the checkout."""
@@ -13,20 +13,13 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from . import rules
-from .bookings import _date_or_none, _int_or_none
+from .calendars import tariff_configs
 from .catalogue import SERVICE_CLASS_SLUG
 from .exceptions import BookingRefused
+from .meals import MEAL_OPTIONS, read_meal_line
 from .models import ACTIVE_BOOKING_STATUSES, Beneficiary, Booking
-from .planning import _accepted_accesses
-from .pricing import (
-    BENEFICIARY_OPTION,
-    DATE_OPTION,
-    MEAL_OPTIONS,
-    PRICE_EXPLANATION_OPTION,
-    frozen_unit_price,
-    price_meal,
-    tariff_configs_for,
-)
+from .pricing import price_meal
+from .selectors import accepted_accesses
 
 __all__ = ["revalidate_basket"]
 
@@ -50,20 +43,20 @@ def revalidate_basket(basket) -> None:
         return
     codes = _meal_option_codes(lines)
     services = _services_of_tariff_options(lines)
-    meals = [_MealOfLine(line, codes, services) for line in lines]
+    meals = [_meal_of_basket_line(line, codes, services) for line in lines]
     family = {b.pk: b for b in Beneficiary.objects.filter(account_id=basket.owner_id)}
     wanted = [
         meal for meal in meals if meal.service_id and meal.date and meal.beneficiary_id in family
     ]
     service_ids = {meal.service_id for meal in wanted}
     accesses = (
-        _accepted_accesses(
+        accepted_accesses(
             basket.owner_id, list({meal.beneficiary_id for meal in wanted}), service_ids
         )
         if wanted
         else {}
     )
-    tariffs = tariff_configs_for(service_ids) if wanted else {}
+    tariffs = tariff_configs(service_ids) if wanted else {}
     # The siblings a meal was priced with: the family's meals of that service and day, booked
     # or in this basket (add_meals_to_basket's `family_booked | in_basket`).
     siblings = defaultdict(set)
@@ -79,10 +72,10 @@ def revalidate_basket(basket) -> None:
         siblings[meal.service_id, meal.date].add(meal.beneficiary_id)
 
     errors = []
-    for meal in meals:
-        message = _refusal(meal, family, accesses, tariffs, siblings)
+    for line, meal in zip(lines, meals, strict=True):
+        message = _refusal(line, meal, family, accesses, tariffs, siblings)
         if message:
-            errors.append(meal.error(message))
+            errors.append(_error(meal, message))
     if errors:
         raise BookingRefused(
             errors,
@@ -133,36 +126,28 @@ def _services_of_tariff_options(lines) -> dict[int, int]:
     )
 
 
-class _MealOfLine:
+def _meal_of_basket_line(line, codes: dict, services: dict):
     """A basket line read as a meal, its values as they are stored (None: not readable)."""
-
-    def __init__(self, line, codes: dict, services: dict):
-        values = {
-            codes[attribute.option_id]: attribute.value
-            for attribute in line.attributes.all()
-            if attribute.option_id in codes
-        }
-        self.line = line
-        self.service_id = services.get(line.product_id)
-        beneficiary = values.get(BENEFICIARY_OPTION)
-        day = values.get(DATE_OPTION)
-        self.beneficiary_id = None if beneficiary is None else _int_or_none(beneficiary)
-        self.date = None if day is None else _date_or_none(day)
-        self.frozen_price = frozen_unit_price(values.get(PRICE_EXPLANATION_OPTION))
-
-    def error(self, message) -> dict:
-        return {
-            "line": self.line.pk,
-            "beneficiary": self.beneficiary_id,
-            "service": self.service_id,
-            "date": self.date.isoformat() if self.date else None,
-            "message": str(message),
-        }
+    values = {
+        codes[attribute.option_id]: attribute.value
+        for attribute in line.attributes.all()
+        if attribute.option_id in codes
+    }
+    return read_meal_line(line.pk, services.get(line.product_id), values)
 
 
-def _refusal(meal, family, accesses, tariffs, siblings) -> str:
+def _error(meal, message) -> dict:
+    return {
+        "line": meal.line_id,
+        "beneficiary": meal.beneficiary_id,
+        "service": meal.service_id,
+        "date": meal.date.isoformat() if meal.date else None,
+        "message": str(message),
+    }
+
+
+def _refusal(line, meal, family, accesses, tariffs, siblings) -> str:
     """Why this line cannot be paid as it stands, in French, or "" when it can."""
-    line = meal.line
     if meal.service_id is None or meal.beneficiary_id is None or meal.date is None:
         title = line.product.title if line.product_id else "?"
         return _("« %(product)s » n'est pas un repas réservable : retirez-le du panier.") % {
@@ -210,7 +195,7 @@ def _refusal(meal, family, accesses, tariffs, siblings) -> str:
             "Le repas du %(date)s pour %(who)s n'a plus de tarif (%(reason)s) : retirez-le du "
             "panier."
         ) % {**who, "reason": str(error).rstrip(".")}
-    frozen = meal.frozen_price
+    frozen = meal.unit_price
     if frozen is None or not frozen.is_finite() or frozen != price:
         return (
             _(

@@ -2,20 +2,21 @@
 
 import re
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from .models import AccessDocument, Beneficiary, Booking, BookingStatus, ServiceAccess
+from .exceptions import UnknownBeneficiary
+from .models import (
+    AccessDocument,
+    AccessStatus,
+    Beneficiary,
+    Booking,
+    BookingStatus,
+    ServiceAccess,
+)
 
-Partner = get_model("partner", "Partner")
-
-
-def communes_of(agent) -> QuerySet:
-    """The communes (Oscar partners) an agent works for; an administrator works for all."""
-    if agent.is_superuser:
-        return Partner.objects.all()
-    return Partner.objects.filter(users=agent)
+StockRecord = get_model("partner", "StockRecord")
 
 
 def beneficiaries_of(account, *, include_archived=False) -> QuerySet:
@@ -23,6 +24,50 @@ def beneficiaries_of(account, *, include_archived=False) -> QuerySet:
     if not include_archived:
         queryset = queryset.filter(archived_at__isnull=True)
     return queryset
+
+
+def family_of(account, beneficiary_ids) -> dict[int, Beneficiary]:
+    """All the account's beneficiaries by id (siblings count for the rank); raises
+    UnknownBeneficiary when one of `beneficiary_ids` is not an active one of theirs."""
+    family = {b.pk: b for b in Beneficiary.objects.filter(account=account)}
+    for pk in beneficiary_ids:
+        beneficiary = family.get(pk)
+        if beneficiary is None or beneficiary.is_archived:
+            raise UnknownBeneficiary(pk)
+    return family
+
+
+def accepted_accesses(account, beneficiary_ids, service_ids=None) -> dict:
+    """(beneficiary id, service id) → accepted ServiceAccess, its tariff option loaded and the
+    option's price at its commune annotated (`option_price`, `option_stockrecord_id`)."""
+    Link = ServiceAccess.beneficiaries.through
+    stockrecords = StockRecord.objects.filter(
+        product_id=OuterRef("serviceaccess__tariff_option_id"),
+        partner_id=OuterRef("serviceaccess__commune_id"),
+    ).order_by("pk")
+    links = (
+        Link.objects.filter(
+            beneficiary_id__in=beneficiary_ids,
+            serviceaccess__account=account,
+            serviceaccess__status=AccessStatus.ACCEPTED,
+        )
+        .select_related("serviceaccess__tariff_option__parent")
+        .annotate(
+            option_price=Subquery(stockrecords.values("price")[:1]),
+            option_stockrecord_id=Subquery(stockrecords.values("pk")[:1]),
+        )
+        .order_by("serviceaccess__decided_at", "serviceaccess_id")
+    )
+    if service_ids is not None:
+        links = links.filter(serviceaccess__tariff_option__parent_id__in=service_ids)
+    accesses = {}
+    for link in links:
+        access = link.serviceaccess
+        access.option_price = link.option_price
+        access.option_stockrecord_id = link.option_stockrecord_id
+        # The latest decision wins when a family holds two options of one service.
+        accesses[(link.beneficiary_id, access.tariff_option.parent_id)] = access
+    return accesses
 
 
 def _with_details(queryset: QuerySet) -> QuerySet:

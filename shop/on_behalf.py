@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from accounts.roles import ActorRole
+from accounts.selectors import communes_of
+from reservations.basket import add_meals_to_basket
 from reservations.exceptions import BookingRefused
 from reservations.models import Booking
-from reservations.models.bookings import ActorRole
-from reservations.planning import add_meals_to_basket
-from reservations.selectors import communes_of
 from shop.api.serializers.checkout import CheckoutSerializer
 from shop.payment.constants import PaymentMethod
 

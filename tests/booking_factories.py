@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.utils import timezone
 from oscar.core.loading import get_class, get_model
 
-from reservations.bookings import BENEFICIARY_OPTION, DATE_OPTION, PRICE_EXPLANATION_OPTION
+from accounts.roles import ActorRole
+from reservations.meals import BENEFICIARY_OPTION, DATE_OPTION, PRICE_EXPLANATION_OPTION
 from reservations.models import (
     AccessStatus,
     Booking,
@@ -17,7 +18,6 @@ from reservations.models import (
     ServiceAccess,
     ServiceCalendar,
 )
-from reservations.models.bookings import ActorRole
 from tests.factories import PartnerFactory
 from tests.reservations_factories import BeneficiaryFactory
 from tests.shop_data import make_service

@@ -1,4 +1,4 @@
-"""The booking calendar laid out for its template: `reservations.planning.month_calendar`'s
+"""The booking calendar laid out for its template: `reservations.month.month_calendar`'s
 answer as weeks of seven days (Monday first), each day holding one cell per child shown, and the
 month's deadlines. Pure presentation over data already read: nothing here queries."""
 
@@ -8,16 +8,16 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from reservations import planning
+from reservations.month import BOOKABLE, BOOKED, CLOSED, FULL, IN_BASKET, LOCKED, CalendarDay
 from reservations.rules import format_deadline
 
 STATE_LABELS = {
-    planning.CLOSED: gettext_lazy("Fermé"),
-    planning.BOOKABLE: gettext_lazy("Réservable"),
-    planning.IN_BASKET: gettext_lazy("Dans le panier"),
-    planning.BOOKED: gettext_lazy("Réservé"),
-    planning.LOCKED: gettext_lazy("Date limite dépassée"),
-    planning.FULL: gettext_lazy("Complet"),
+    CLOSED: gettext_lazy("Fermé"),
+    BOOKABLE: gettext_lazy("Réservable"),
+    IN_BASKET: gettext_lazy("Dans le panier"),
+    BOOKED: gettext_lazy("Réservé"),
+    LOCKED: gettext_lazy("Date limite dépassée"),
+    FULL: gettext_lazy("Complet"),
 }
 
 
@@ -36,7 +36,7 @@ class Cell:
     """One child on one day."""
 
     beneficiary: dict
-    day: planning.CalendarDay
+    day: CalendarDay
     checked: bool = False
     errors: list = field(default_factory=list)
 
@@ -61,7 +61,7 @@ class GridDay:
 
     @property
     def closed(self) -> bool:
-        return all(cell.day.state == planning.CLOSED for cell in self.cells)
+        return all(cell.day.state == CLOSED for cell in self.cells)
 
     @property
     def closed_reason(self) -> str:
@@ -69,14 +69,14 @@ class GridDay:
 
     @property
     def bookable(self) -> bool:
-        return any(cell.day.state == planning.BOOKABLE for cell in self.cells)
+        return any(cell.day.state == BOOKABLE for cell in self.cells)
 
     @property
     def short_deadline(self) -> str:
         """The booking deadline of a bookable day, short ("27/11 10:00"): one per service and
         day, whoever the child."""
         for cell in self.cells:
-            if cell.day.state == planning.BOOKABLE and cell.day.booking_deadline:
+            if cell.day.state == BOOKABLE and cell.day.booking_deadline:
                 return timezone.localtime(cell.day.booking_deadline).strftime("%d/%m %H:%M")
         return ""
 

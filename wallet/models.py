@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import ActorRole
+
 from .exceptions import ImmutableLedgerError
 
 
@@ -138,12 +140,6 @@ class TransferKind(models.TextChoices):
     CARD_PURCHASE = "card_purchase", _("Paiement par carte")
     REFUND = "refund", _("Remboursement d'une annulation")
     ADJUSTMENT = "adjustment", _("Ajustement par un agent")
-
-
-class ActorRole(models.TextChoices):
-    PARENT = "parent", _("Usager")
-    AGENT = "agent", _("Agent")
-    SYSTEM = "system", _("Système")
 
 
 class Transfer(ImmutableModel):

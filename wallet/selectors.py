@@ -27,7 +27,10 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from .models import POT_KINDS, AccountKind, ActorRole, LedgerAccount, Leg, Transfer
+from accounts.roles import ActorRole
+from accounts.selectors import communes_of
+
+from .models import POT_KINDS, AccountKind, LedgerAccount, Leg, Transfer
 from .rules import ZERO
 
 Partner = get_model("partner", "Partner")
@@ -163,13 +166,6 @@ def hydrate_movements(rows) -> list[PotMovement]:
 def adjustment_recorded(idempotency_key: str) -> bool:
     """Whether a transfer was already written under this key (a form submitted twice)."""
     return Transfer.objects.filter(idempotency_key=idempotency_key).exists()
-
-
-def communes_of(agent) -> QuerySet:
-    """The communes (Oscar partners) an agent works for; an administrator works for all."""
-    if agent.is_superuser:
-        return Partner.objects.all()
-    return Partner.objects.filter(users=agent)
 
 
 def visible_pots(agent) -> QuerySet:

@@ -15,10 +15,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import ActorRole
+
 from ..bookings import cancel_bookings, cancellation_deadlines
 from ..exceptions import CancellationRefused
 from ..models import Booking
-from ..models.bookings import ActorRole
 from ..selectors import bookings_of, filter_bookings
 from .booking_serializers import (
     BulkCancellationSerializer,

@@ -14,7 +14,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsValidatedAccount
 
-from .. import planning
+from ..basket import add_meals_to_basket, basket_summary, remove_meals_from_basket
+from ..exceptions import MealsRefused, UnknownBeneficiary, UnknownService
+from ..month import month_calendar
 from .planning_serializers import (
     AddMealsSerializer,
     BasketSummarySerializer,
@@ -28,7 +30,7 @@ NOT_FOUND = OpenApiResponse(description="Un bénéficiaire n'est pas de votre fa
 
 
 def _summary(account, basket=None, **extra):
-    data = BasketSummarySerializer(planning.basket_summary(account, basket)).data
+    data = BasketSummarySerializer(basket_summary(account, basket)).data
     return {**data, **extra}
 
 
@@ -63,7 +65,7 @@ class BasketMealsView(APIView):
         data = serializer.validated_data
         now = timezone.now()  # one clock for the whole request
         try:
-            basket = planning.add_meals_to_basket(
+            basket = add_meals_to_basket(
                 account=request.user,
                 service_id=data["service"],
                 beneficiary_ids=data["beneficiaries"],
@@ -71,11 +73,11 @@ class BasketMealsView(APIView):
                 now=now,
                 skip_closed=data["skip_closed"],
             )
-        except planning.UnknownBeneficiary:
+        except UnknownBeneficiary:
             raise Http404 from None
-        except planning.UnknownService:
+        except UnknownService:
             raise serializers.ValidationError({"service": [_("Service inconnu.")]}) from None
-        except planning.MealsRefused as refused:
+        except MealsRefused as refused:
             return Response(
                 {"detail": _("Aucun repas n'a été ajouté."), "errors": refused.errors},
                 status=status.HTTP_400_BAD_REQUEST,
@@ -94,14 +96,14 @@ class BasketMealsView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            removed = planning.remove_meals_from_basket(
+            removed = remove_meals_from_basket(
                 account=request.user,
                 line_ids=data.get("lines"),
                 beneficiary_ids=data.get("beneficiaries"),
                 dates=data.get("dates"),
                 service_id=data.get("service"),
             )
-        except planning.UnknownBeneficiary:
+        except UnknownBeneficiary:
             raise Http404 from None
         return Response(_summary(request.user, removed=removed))
 
@@ -144,13 +146,13 @@ class CalendarView(APIView):
         if errors:
             raise serializers.ValidationError(errors)
         try:
-            months = planning.month_calendar(
+            months = month_calendar(
                 account=request.user,
                 beneficiary_ids=ids,
                 month=month,
                 now=timezone.now(),
                 service_id=int(service) if service else None,
             )
-        except planning.UnknownBeneficiary:
+        except UnknownBeneficiary:
             raise Http404 from None
         return Response(BeneficiaryMonthSerializer(months, many=True).data)

@@ -7,14 +7,8 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..planning import (
-    DAY_STATES,
-    FIRST_MEAL_DATE,
-    LAST_MEAL_DATE,
-    MAX_MEALS,
-    dates_between,
-    meal_dates_message,
-)
+from ..meals import FIRST_MEAL_DATE, LAST_MEAL_DATE, MAX_MEALS, dates_between, meal_dates_message
+from ..month import DAY_STATES
 
 
 def within_meal_dates(day: date) -> None:

@@ -3,10 +3,10 @@
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from oscar.core.loading import get_model
 
-from accounts.selectors import parents
+from accounts.selectors import communes_of, parents
 
 from ..models import AccessStatus, Booking, Closure, ServiceAccess
-from ..selectors import accesses_for_agent, communes_of
+from ..selectors import accesses_for_agent
 
 Product = get_model("catalogue", "Product")
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django_tables2 import SingleTableView
 
+from accounts.roles import ActorRole
 from accounts.services import validate_account
 
 from ..access import accept_access, refuse_access, request_new_document
@@ -25,7 +26,6 @@ from ..closures import close_day, reopen_day
 from ..exceptions import CancellationRefused
 from ..exports import SafeCSVWriter
 from ..headcount import headcount_for
-from ..models.bookings import ActorRole
 from ..selectors import accesses_for_agent
 from .forms import (
     AcceptAccessForm,

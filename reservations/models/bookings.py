@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import ActorRole
+
 
 class BookingStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("En attente du paiement")
@@ -13,12 +15,6 @@ class BookingStatus(models.TextChoices):
 
 
 ACTIVE_BOOKING_STATUSES = [BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED]
-
-
-class ActorRole(models.TextChoices):
-    PARENT = "parent", _("Usager")
-    AGENT = "agent", _("Agent")
-    SYSTEM = "system", _("Système")
 
 
 class Booking(models.Model):

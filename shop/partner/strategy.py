@@ -7,7 +7,7 @@ from decimal import Decimal
 from oscar.apps.partner import strategy
 from oscar.core.loading import get_model
 
-from reservations.pricing import PRICE_EXPLANATION_OPTION, frozen_unit_price
+from reservations.meals import PRICE_EXPLANATION_OPTION, frozen_unit_price
 
 Option = get_model("catalogue", "Option")
 

@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from accounts.roles import ActorRole
 from wallet import gateways, ledger
 from wallet.gateways.base import GatewayError
 from wallet.ledger import Charge
-from wallet.models import ActorRole, CardPayment, CardPaymentPurpose, CardPaymentStatus, Transfer
+from wallet.models import CardPayment, CardPaymentPurpose, CardPaymentStatus, Transfer
 from wallet.payments import GatewayUnavailableError, payment_reference
 from wallet.rules import CENT, ZERO
 

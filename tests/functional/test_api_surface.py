@@ -8,7 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from oscar.core.loading import get_model
 
-from reservations.bookings import PRICE_EXPLANATION_OPTION
+from reservations.meals import PRICE_EXPLANATION_OPTION
 from tests.booking_factories import MEAL_DAY, OTHER_MEAL_DAY, add_meals, make_canteen, top_up
 from tests.factories import ParentFactory
 from tests.functional.test_checkout_payment import checkout

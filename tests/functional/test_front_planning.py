@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from oscar.core.loading import get_model
 
-from reservations import planning
+from reservations.basket import add_meals_to_basket, basket_summary
 from reservations.calendars import open_days_for
 from reservations.models import Booking, BookingStatus, Closure
 from reservations.rules import PARIS
@@ -78,7 +78,7 @@ def add(client, service, children, **data):
 
 
 def fill_basket(family, service, dates):
-    planning.add_meals_to_basket(
+    add_meals_to_basket(
         account=family.parent,
         service_id=service.pk,
         beneficiary_ids=[c.pk for c in family.children],
@@ -146,7 +146,7 @@ def test_the_calendar_shows_each_childs_day_states_prices_and_deadlines(
     eldest, youngest = family.children
     make_booking(eldest, service=service, tariff_option=children, day=date(2026, 12, 7))
     Closure.objects.create(calendar=service.calendar, date=date(2026, 12, 4), reason="Grève")
-    planning.add_meals_to_basket(
+    add_meals_to_basket(
         account=family.parent,
         service_id=service.pk,
         beneficiary_ids=[youngest.pk],
@@ -249,7 +249,7 @@ def test_ticked_days_are_added_to_the_basket_with_their_prices(clock, client, ca
 
     assert response.status_code == 302
     assert response["Location"] == calendar_url(service, family.children)
-    summary = planning.basket_summary(family.parent)
+    summary = basket_summary(family.parent)
     assert summary.lines_count == 3
     prices = {
         (line.beneficiary["id"], day.date): line.price for day in summary.days for line in day.lines
@@ -324,7 +324,7 @@ def test_a_week_at_once_adds_its_bookable_days_for_every_child_shown(
     assert response.status_code == 302
     meals = {
         (line.beneficiary["id"], day.date)
-        for day in planning.basket_summary(family.parent).days
+        for day in basket_summary(family.parent).days
         for line in day.lines
     }
     # The day already booked is left out rather than refusing the whole week.
@@ -345,7 +345,7 @@ def test_the_whole_month_at_once_adds_every_open_day(clock, client, canteen, fam
     response = add(client, service, family.children[:1], mois_entier="1")
 
     assert response.status_code == 302
-    assert planning.basket_summary(family.parent).lines_count == len(open_days) > 0
+    assert basket_summary(family.parent).lines_count == len(open_days) > 0
 
 
 # --- The basket ------------------------------------------------------------------------------
@@ -433,7 +433,7 @@ def test_paying_by_wallet_places_a_paid_order_books_the_meals_and_debits_the_wal
     confirmation = client.get(response["Location"]).content.decode()
     assert f"Votre commande {order.number} est payée." in confirmation
     assert "Mardi 1 décembre 2026" in confirmation
-    assert planning.basket_summary(family.parent).lines_count == 0
+    assert basket_summary(family.parent).lines_count == 0
 
 
 def test_the_same_payment_sent_twice_places_one_order_and_debits_once(
@@ -466,14 +466,14 @@ def test_a_wallet_short_of_money_shows_the_missing_amount_and_changes_nothing(
     assert f'href="{reverse("portail:wallet")}"' in page
     assert not Order.objects.exists()
     assert general_pot(family.parent) == Decimal("5.00")
-    assert planning.basket_summary(family.parent).lines_count == 2
+    assert basket_summary(family.parent).lines_count == 2
 
 
 def test_a_basket_changed_since_the_page_was_shown_is_not_paid(clock, client, canteen, family):
     fill_basket(family, canteen[0], [date(2026, 12, 1)])
     top_up(family.parent, "20.00")
     form = client.get(CHECKOUT).context["form"]
-    planning.add_meals_to_basket(
+    add_meals_to_basket(
         account=family.parent,
         service_id=canteen[0].pk,
         beneficiary_ids=[family.children[0].pk],

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reservations import planning
+from reservations.basket import basket_summary
 from tests.planning_factories import NOW, make_canteen, make_family
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_siblings_ticked_on_different_days_pay_their_rank_of_each_day(client):
         )
 
     assert response.status_code == 302
-    summary = planning.basket_summary(family.parent)
+    summary = basket_summary(family.parent)
     prices = {
         (line.beneficiary["id"], day.date): line.price for day in summary.days for line in day.lines
     }

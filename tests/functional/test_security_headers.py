@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 from oscar.core.loading import get_model
 
-from reservations import planning
+from reservations.basket import add_meals_to_basket
 from tests.factories import ParentFactory
 from tests.planning_factories import NOW, make_canteen, make_family
 from wallet.models import CardPayment
@@ -157,7 +157,7 @@ def test_the_order_card_payment_page_alone_may_load_stripe_js(client):
     family = make_family(children)
     client.force_login(family.parent)
     with time_machine.travel(NOW, tick=False):
-        planning.add_meals_to_basket(
+        add_meals_to_basket(
             account=family.parent,
             service_id=service.pk,
             beneficiary_ids=[child.pk for child in family.children],

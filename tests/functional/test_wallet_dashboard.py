@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.roles import ActorRole
 from tests.factories import (
     AdministratorFactory,
     AgentFactory,
@@ -17,7 +18,7 @@ from tests.factories import (
 )
 from tests.shop_data import make_service
 from wallet import ledger
-from wallet.models import AccountKind, ActorRole, LedgerAccount, Transfer, TransferKind
+from wallet.models import AccountKind, LedgerAccount, Transfer, TransferKind
 
 pytestmark = pytest.mark.django_db
 

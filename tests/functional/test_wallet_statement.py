@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.roles import ActorRole
 from tests.factories import AgentFactory, ParentFactory, PartnerFactory, PendingParentFactory
 from tests.shop_data import make_service
 from wallet import ledger
-from wallet.models import AccountKind, ActorRole, LedgerAccount
+from wallet.models import AccountKind, LedgerAccount
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from oscar.core.loading import get_model
 
-from reservations import planning
+from reservations.basket import add_meals_to_basket, basket_summary
+from reservations.exceptions import MealsRefused, UnknownBeneficiary
 from tests.planning_factories import NOW, make_canteen, make_family
 from tests.reservations_factories import BeneficiaryFactory
 
@@ -19,13 +20,11 @@ TUESDAY, WEDNESDAY, THURSDAY = date(2026, 12, 1), date(2026, 12, 2), date(2026, 
 
 
 def add(family, service, meals):
-    return planning.add_meals_to_basket(
-        account=family.parent, service_id=service.pk, meals=meals, now=NOW
-    )
+    return add_meals_to_basket(account=family.parent, service_id=service.pk, meals=meals, now=NOW)
 
 
 def prices(family):
-    summary = planning.basket_summary(family.parent)
+    summary = basket_summary(family.parent)
     return {
         (line.beneficiary["id"], day.date): line.price for day in summary.days for line in day.lines
     }
@@ -73,7 +72,7 @@ def test_one_refused_pair_adds_none_and_only_that_pair_is_reported():
     family = make_family(children, children=2)
     eldest, youngest = family.children
 
-    with pytest.raises(planning.MealsRefused) as refused:
+    with pytest.raises(MealsRefused) as refused:
         add(family, service, [(eldest.pk, TUESDAY), (youngest.pk, WEDNESDAY)])
 
     assert refused.value.errors == [
@@ -91,7 +90,7 @@ def test_the_last_place_of_a_day_is_counted_for_every_pair_at_once():
     family = make_family(children, children=2)
     eldest, youngest = family.children
 
-    with pytest.raises(planning.MealsRefused) as refused:
+    with pytest.raises(MealsRefused) as refused:
         add(family, service, [(eldest.pk, TUESDAY), (eldest.pk, THURSDAY), (youngest.pk, TUESDAY)])
 
     assert {(e["beneficiary"], e["date"]) for e in refused.value.errors} == {
@@ -107,7 +106,7 @@ def test_another_familys_child_among_the_pairs_is_unknown():
     family = make_family(children, children=1)
     stranger = BeneficiaryFactory()
 
-    with pytest.raises(planning.UnknownBeneficiary):
+    with pytest.raises(UnknownBeneficiary):
         add(family, service, [(family.children[0].pk, TUESDAY), (stranger.pk, TUESDAY)])
 
     assert not Line.objects.exists()
@@ -118,7 +117,7 @@ def test_pairs_and_beneficiaries_times_dates_cannot_be_mixed():
     family = make_family(children, children=1)
 
     with pytest.raises(TypeError):
-        planning.add_meals_to_basket(
+        add_meals_to_basket(
             account=family.parent,
             service_id=service.pk,
             beneficiary_ids=[family.children[0].pk],

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
-from reservations import planning
+from reservations.basket import add_meals_to_basket, basket_summary, remove_meals_from_basket
 from reservations.calendars import open_days_for
 from reservations.models import Booking, BookingStatus, TariffRow
 from tests.booking_factories import meal_options
@@ -61,7 +61,7 @@ def family(canteen):
 
 
 def add(family, service, children, days):
-    return planning.add_meals_to_basket(
+    return add_meals_to_basket(
         account=family.parent,
         service_id=service.pk,
         beneficiary_ids=[child.pk for child in children],
@@ -112,7 +112,7 @@ def forged_add_product(parent, product, beneficiary, day, price="0.00"):
 
 def pay_on_the_page(client, parent):
     """The checkout page's form, sent as the page shows it (basket number and total)."""
-    summary = planning.basket_summary(parent)
+    summary = basket_summary(parent)
     return client.post(
         CHECKOUT_PAGE,
         {"payment_method": "wallet", "basket": summary.basket_id, "total": str(summary.total)},
@@ -358,9 +358,7 @@ def test_a_younger_child_added_before_the_eldest_is_asked_to_be_added_again(
     client.force_login(family.parent)
 
     refused = checkout(client, basket, "wallet")
-    planning.remove_meals_from_basket(
-        account=family.parent, beneficiary_ids=[bruno.pk], dates=[DAY]
-    )
+    remove_meals_from_basket(account=family.parent, beneficiary_ids=[bruno.pk], dates=[DAY])
     basket = add(family, service, [bruno], [DAY])
     paid = checkout(client, basket, "wallet")
 
@@ -380,9 +378,7 @@ def test_a_grid_changed_since_the_meal_was_added_asks_to_add_it_again(client, ca
     client.force_login(family.parent)
 
     refused = checkout(client, basket, "wallet")
-    planning.remove_meals_from_basket(
-        account=family.parent, beneficiary_ids=[alice.pk], dates=[DAY]
-    )
+    remove_meals_from_basket(account=family.parent, beneficiary_ids=[alice.pk], dates=[DAY])
     basket = add(family, service, [alice], [DAY])
     paid = checkout(client, basket, "wallet")
 

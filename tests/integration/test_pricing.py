@@ -9,8 +9,8 @@ import pytest
 from oscar.core.loading import get_class, get_model
 
 from reservations import rules
+from reservations.basket import add_meals_to_basket
 from reservations.models import SchoolClass
-from reservations.planning import add_meals_to_basket
 from reservations.pricing import price_meal, residence_of
 from tests.factories import PartnerFactory
 from tests.planning_factories import NOW, make_canteen, make_family

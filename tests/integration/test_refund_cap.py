@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from accounts.roles import ActorRole
 from reservations.bookings import cancel_booking
 from reservations.models import BookingStatus
-from reservations.models.bookings import ActorRole
 from tests.booking_factories import MEAL_DAY, OTHER_MEAL_DAY, make_canteen
 from tests.factories import ParentFactory
 from tests.functional.test_bookings_api import book_and_pay

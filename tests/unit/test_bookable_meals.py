@@ -1,11 +1,11 @@
-"""`reservations.planning.bookable_meals`: the days a week or a month booked "at once" takes
+"""`reservations.month.bookable_meals`: the days a week or a month booked "at once" takes
 from the calendar shown, for each child. Pure: built on month_calendar's dataclasses."""
 
 from datetime import date
 
 import pytest
 
-from reservations.planning import (
+from reservations.month import (
     BOOKABLE,
     BOOKED,
     CLOSED,

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from reservations.planning import FIRST_MEAL_DATE, LAST_MEAL_DATE
+from reservations.meals import FIRST_MEAL_DATE, LAST_MEAL_DATE
 from shop.payment.constants import PaymentMethod
 
 from .base import AccessibleFormMixin

@@ -1,5 +1,5 @@
 """Mon panier: the meals waiting in the parent's basket, by day with their frozen prices, and
-removing some (`reservations.planning`, as the JSON API does)."""
+removing some (`reservations.basket`, as the JSON API does)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -7,7 +7,7 @@ from django.urls import path
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from reservations import planning
+from reservations.basket import basket_summary, remove_meals_from_basket
 
 from ..access import parent_required
 from ..forms.planning import RemoveLinesForm
@@ -19,7 +19,7 @@ def basket_view(request):
     """The basket's meals by day, with their frozen prices; POST removes some."""
     form = RemoveLinesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        removed = planning.remove_meals_from_basket(
+        removed = remove_meals_from_basket(
             account=request.user, line_ids=form.cleaned_data["lines"]
         )
         messages.success(
@@ -30,7 +30,7 @@ def basket_view(request):
             % {"count": removed},
         )
         return redirect("portail:basket")
-    summary = planning.basket_summary(request.user)
+    summary = basket_summary(request.user)
     return render(
         request,
         "themes/planning/basket.html",

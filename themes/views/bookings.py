@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
+from accounts.roles import ActorRole
 from reservations.bookings import can_cancel, cancel_bookings, cancellation_deadlines
 from reservations.exceptions import CancellationRefused
-from reservations.models.bookings import ActorRole
 from reservations.rules import PARIS
 from reservations.selectors import MONTH, bookings_of
 from wallet.selectors import format_euros

@@ -18,7 +18,7 @@ from oscar.apps.payment.exceptions import UnableToTakePayment
 from oscar.core.loading import get_model
 from rest_framework import serializers
 
-from reservations import planning
+from reservations.basket import basket_summary
 from reservations.exceptions import BookingRefused
 from reservations.models import Booking
 from shop.checkout import checkout_basket, locked_basket
@@ -76,7 +76,7 @@ def _place_order(request, basket_id: int, method: str, total: Decimal):
 @require_http_methods(["GET", "POST"])
 def checkout_view(request):
     """Choose how to pay the basket (porte-monnaie, card, or both) and pay it."""
-    summary = planning.basket_summary(request.user)
+    summary = basket_summary(request.user)
     if request.method == "GET" and not summary.lines_count:
         messages.info(request, _("Votre panier est vide : choisissez d'abord des repas."))
         return redirect("portail:basket")

@@ -1,9 +1,9 @@
 """Réserver: the month calendar of a service for some of the family's children, and adding the
 days ticked (or a week, or the month) to the basket, all or nothing.
 
-Thin views over `reservations.planning` (the calendar, the meals put in the basket), as the JSON
-API; `themes.calendar_grid` lays the month out for the template. The page works with plain
-forms; planning.js only adds shortcuts."""
+Thin views over `reservations.month` (the calendar) and `reservations.basket` (the meals put
+in the basket), as the JSON API; `themes.calendar_grid` lays the month out for the template.
+The page works with plain forms; planning.js only adds shortcuts."""
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -20,8 +20,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from reservations import planning
+from reservations.basket import add_meals_to_basket
+from reservations.exceptions import (
+    BasketNotEditable,
+    MealsRefused,
+    UnknownBeneficiary,
+    UnknownService,
+)
 from reservations.models import AccessStatus, ServiceAccess
+from reservations.month import bookable_meals, month_calendar
 from reservations.selectors import beneficiaries_of
 
 from ..access import parent_required
@@ -114,28 +121,28 @@ def _book(account, form, selection: Selection, months, now):
         if data.get("semaine"):
             start = max(data["semaine"], selection.month)
             end = min(data["semaine"] + timedelta(days=6), month_end)
-        meals, skip_closed = planning.bookable_meals(months, start, end), True
+        meals, skip_closed = bookable_meals(months, start, end), True
         if not meals:
             form.add_error(None, _("Aucun jour n'est plus réservable sur cette période."))
             return 0, []
     else:
         meals, skip_closed = data["repas"], False
     try:
-        planning.add_meals_to_basket(
+        add_meals_to_basket(
             account=account,
             service_id=selection.service_id,
             meals=meals,
             now=now,
             skip_closed=skip_closed,
         )
-    except planning.MealsRefused as refused:
+    except MealsRefused as refused:
         return 0, refused.errors
-    except planning.UnknownBeneficiary:
+    except UnknownBeneficiary:
         raise Http404 from None
-    except planning.UnknownService:
+    except UnknownService:
         form.add_error(None, _("Service inconnu."))
         return 0, []
-    except planning.BasketNotEditable:
+    except BasketNotEditable:
         form.add_error(None, _("Votre panier est en cours de paiement : il ne peut plus changer."))
         return 0, []
     return len(meals), []
@@ -252,14 +259,14 @@ def _month(account, selection: Selection, now):
     if selection.service_id is None or not selection.child_ids:
         return []
     try:
-        return planning.month_calendar(
+        return month_calendar(
             account=account,
             beneficiary_ids=selection.child_ids,
             month=selection.month,
             now=now,
             service_id=selection.service_id,
         )
-    except planning.UnknownBeneficiary:
+    except UnknownBeneficiary:
         raise Http404 from None
 
 

@@ -10,11 +10,11 @@ reads the families' accesses from reservations; the wallet itself stays below.""
 
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from accounts.selectors import parents
+from accounts.selectors import communes_of, parents
 from reservations.models import AccessStatus, ServiceAccess
 
 from ..models import POT_KINDS, AccountKind, Leg
-from ..selectors import adjustable_pots, communes_of, visible_pots
+from ..selectors import adjustable_pots, visible_pots
 
 
 def families_for_agent(agent) -> QuerySet:

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reservations.planning import (
+from reservations.meals import (
     FIRST_MEAL_DATE,
     LAST_MEAL_DATE,
     MAX_MEALS,

@@ -4,9 +4,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from accounts.selectors import communes_of
 from reservations.dashboard.selectors import bookings_for_agent, services_for_agent
 from reservations.models import AccessStatus, BookingStatus, ServiceAccess
-from reservations.selectors import communes_of
 from wallet.selectors import parents
 
 Product = get_model("catalogue", "Product")

@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from oscar.apps.payment.exceptions import UnableToTakePayment
 
-from reservations.exceptions import BookingRefused
-from reservations.planning import MealsRefused, PlanningError
+from reservations.exceptions import BookingRefused, MealsRefused, PlanningError
 from shop.on_behalf import book_for_parent
 from wallet.rules import ZERO
 from wallet.selectors import format_euros, pot_name, visible_pots
