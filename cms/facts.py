@@ -48,9 +48,10 @@ def tariff_options(product) -> list[dict]:
         records = sorted(option.stockrecords.all(), key=lambda record: record.pk)
         if not option.is_public or not records:
             continue  # not offered: nobody can ask access to it
-        options.append({"id": option.pk, "title": option.title, "price": _euros(records[0].price)})
+        options.append({"id": option.pk, "title": option.title, "price": _cents(records[0].price)})
     return options
 
 
-def _euros(price) -> Decimal | None:
+def _cents(price) -> Decimal | None:
+    # A number for the API, not text: pages write it with the `euros` filter (wallet.money).
     return None if price is None else Decimal(price).quantize(Decimal("0.01"))

@@ -332,6 +332,7 @@ def test_the_service_page_shows_its_prices_and_the_menu_its_allergens(client, de
     menu_page = MenuPage.objects.child_of(canteen).get()
     menu_html = client.get(urlsplit(menu_page.full_url).path, HTTP_HOST=host).content.decode()
 
-    assert "3,30 €" in service_html and "5,90 €" in service_html
+    # As wallet.money.euros writes French amounts: a no-break space before €.
+    assert "3,30\u00a0€" in service_html and "5,90\u00a0€" in service_html
     assert "Règlement intérieur" in service_html
     assert "Carottes râpées à la vinaigrette (Moutarde)" in menu_html
