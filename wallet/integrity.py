@@ -1,6 +1,7 @@
 """The ledger's invariants, checked against what is written: every transfer has at least two
-legs summing to zero, every account's cached balance equals the sum of its legs, and no order
-line (a booked meal) was refunded more than it was paid.
+legs summing to zero, every pot's cached balance equals the sum of its legs, and no order line
+(a booked meal) was refunded more than it was paid. System accounts cache no balance: theirs is
+the sum of their legs (wallet/ledger.py), so only the pots' caches are compared.
 
 Three aggregate queries whatever the size of the ledger; wallet.tasks runs them on a schedule
 and raises the alarm. Amounts are compared to the cent: SQLite (the embedded default) adds
@@ -119,7 +120,8 @@ def _unbalanced_transfers() -> list[UnbalancedTransfer]:
 
 def _balance_mismatches() -> list[BalanceMismatch]:
     accounts = (
-        LedgerAccount.objects.annotate(
+        LedgerAccount.objects.filter(kind__in=POT_KINDS)
+        .annotate(
             computed=Coalesce(Sum("legs__amount"), Value(ZERO), output_field=_MONEY),
             cached_in_cents=Round("balance", 2),
             computed_in_cents=Round("computed", 2),

@@ -1,9 +1,16 @@
 """The only code that writes money.
 
-A transfer locks every account it touches, in id order (so two transfers never wait on each
-other in a cycle), then checks, then writes its legs and the cached balances — all in one
+A transfer locks the parents' pots it touches, in id order (so two transfers never wait on each
+other in a cycle), then checks, then writes its legs and the pots' cached balances — all in one
 transaction. Database constraints back every check: no zero leg, no pot below zero, one transfer
 per idempotency key.
+
+System accounts (card receipts, each service's revenue, refunds, adjustments) are never locked
+and keep no cached balance: their legs are inserted, and their balance is the sum of their legs
+(`balance_of`). Every checkout of a service credits that service's revenue account: a cached
+balance there would be one row that every family's checkout locks and updates, and checkouts
+would run one at a time. Nothing refuses a movement on a system account's balance, so there is
+nothing to lock it for; wallet/integrity.py checks the pots' caches and the legs.
 
 New balances are computed here from the locked rows and written as exact decimals, never as
 `balance + delta` in SQL: SQLite (the embedded default) stores decimals as floating point and
@@ -17,8 +24,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from accounts.roles import ActorRole
+
 from .exceptions import InsufficientFundsError, RefundExceedsPaymentError, UnbalancedTransferError
-from .models import POT_KINDS, AccountKind, ActorRole, LedgerAccount, Leg, Transfer, TransferKind
+from .models import POT_KINDS, AccountKind, LedgerAccount, Leg, Transfer, TransferKind
 from .rules import ZERO, allocate
 
 CENT = Decimal("0.01")
@@ -86,8 +95,17 @@ def _get_or_create(lookup: dict, **defaults) -> LedgerAccount:
 # --- Transfers -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Legs that depend on the balances of `pots`: `legs(locked)` is called once those pots are
+    locked, with them by id, and returns the movements to write (none: nothing to move)."""
+
+    pots: list[LedgerAccount]
+    legs: Callable[[dict[int, LedgerAccount]], list[Movement]]
+
+
 def transfer(
-    movements: Iterable[Movement],
+    movements: Iterable[Movement] | Plan,
     *,
     kind: str,
     reason: str,
@@ -97,18 +115,27 @@ def transfer(
     actor_role: str = ActorRole.SYSTEM,
     order_line_id: int | None = None,
     check: Callable[[], None] | None = None,
-) -> Transfer:
+) -> Transfer | None:
     """Write one balanced transfer, or return the one already written under this key.
 
-    `check` runs once the accounts are locked, before anything is written: it raises to refuse."""
-    movements = [m for m in movements]
-    _check_balanced(movements)
+    `movements` are the legs, or a `Plan` computing them from the pots it locks (None is
+    returned when it has nothing to move). `check` runs once the pots are locked, before
+    anything is written: it raises to refuse."""
     existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
     try:
         with transaction.atomic():
-            locked = _lock_accounts({m.account.pk for m in movements})
+            if isinstance(movements, Plan):
+                locked = _lock_pots(movements.pots)
+                movements = movements.legs(locked)
+                if not movements:
+                    return None
+                _check_pots_locked(movements, locked)
+            else:
+                movements = list(movements)
+                locked = _lock_pots(m.account for m in movements)
+            _check_balanced(movements)
             _check_pots_stay_positive(movements, locked)
             if check:
                 check()
@@ -131,6 +158,14 @@ def transfer(
         raise
 
 
+def balance_of(account: LedgerAccount) -> Decimal:
+    """What an account holds: a pot's cached balance, or the sum of a system account's legs."""
+    if account.kind in POT_KINDS:
+        return account.balance
+    total = account.legs.aggregate(total=Sum("amount"))["total"]
+    return (total or ZERO).quantize(CENT)
+
+
 def _check_balanced(movements: list[Movement]) -> None:
     if len(movements) < 2:
         raise UnbalancedTransferError("A transfer has at least two legs.")
@@ -140,20 +175,35 @@ def _check_balanced(movements: list[Movement]) -> None:
         raise UnbalancedTransferError("The legs of a transfer must sum to zero.")
 
 
-def _lock_accounts(account_ids: set[int]) -> dict[int, LedgerAccount]:
-    accounts = LedgerAccount.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")
-    return {account.pk: account for account in accounts}
+def _lock_pots(accounts: Iterable[LedgerAccount]) -> dict[int, LedgerAccount]:
+    """Lock the pots among `accounts`, in id order: the one lock order of every money path."""
+    pot_ids = {account.pk for account in accounts if account.kind in POT_KINDS}
+    if not pot_ids:
+        return {}
+    pots = LedgerAccount.objects.select_for_update().filter(pk__in=pot_ids).order_by("pk")
+    return {pot.pk: pot for pot in pots}
+
+
+def _check_pots_locked(movements: list[Movement], locked: dict) -> None:
+    # A plan's legs may only move the pots it locked: locking another one now would take the
+    # locks out of id order.
+    if any(m.account.kind in POT_KINDS and m.account.pk not in locked for m in movements):
+        raise UnbalancedTransferError("A plan moves a pot it did not lock.")
+
+
+def _pot_changes(movements: list[Movement]) -> dict[int, Decimal]:
+    change = defaultdict(lambda: ZERO)
+    for movement in movements:
+        if movement.account.kind in POT_KINDS:
+            change[movement.account.pk] += movement.amount
+    return change
 
 
 def _check_pots_stay_positive(movements, locked) -> None:
-    change = defaultdict(lambda: ZERO)
-    for movement in movements:
-        change[movement.account.pk] += movement.amount
     missing = ZERO
-    for account_id, delta in change.items():
-        account = locked[account_id]
-        if account.kind in POT_KINDS and account.balance + delta < 0:
-            missing += -(account.balance + delta)
+    for account_id, delta in _pot_changes(movements).items():
+        if locked[account_id].balance + delta < 0:
+            missing += -(locked[account_id].balance + delta)
     if missing:
         raise InsufficientFundsError(missing)
 
@@ -170,7 +220,7 @@ def _write(
     actor_role,
     order_line_id=None,
 ) -> Transfer:
-    """Write the transfer, its legs and the new balances of the `locked` accounts."""
+    """Write the transfer, its legs and the new balances of the `locked` pots."""
     record = Transfer.objects.create(
         kind=kind,
         reason=reason[:255],
@@ -184,15 +234,12 @@ def _write(
         Leg(transfer=record, account=m.account, amount=m.amount, commune_id=m.commune_id)
         for m in movements
     )
-    change = defaultdict(lambda: ZERO)
-    for movement in movements:
-        change[movement.account.pk] += movement.amount
-    for account_id, delta in change.items():
+    for account_id, delta in _pot_changes(movements).items():
         if delta:
-            account = locked[account_id]
+            pot = locked[account_id]
             # The row is locked: its balance cannot move before this transaction ends.
-            account.balance = (account.balance + delta).quantize(CENT)
-            LedgerAccount.objects.filter(pk=account_id).update(balance=account.balance)
+            pot.balance = (pot.balance + delta).quantize(CENT)
+            LedgerAccount.objects.filter(pk=account_id).update(balance=pot.balance)
     return record
 
 
@@ -225,70 +272,61 @@ def pay_from_wallet(
     actor_role: str = ActorRole.PARENT,
     allow_partial: bool = False,
 ) -> WalletPayment:
-    """Pay each service's charge from its pot first, then from the general pot.
+    """Pay each service's charge from its pot first, then from the general pot; `actor` (the
+    owner by default) is who paid: the parent, or an agent booking for them.
 
     With `allow_partial` (wallet + card) the wallet pays what it can and the card the rest;
     otherwise a shortfall refuses the whole payment and changes nothing. Replaying the same
     idempotency key returns the first payment."""
-    existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
-    if existing:
-        return WalletPayment(existing, _paid_from_pots(existing))
     per_service = _sum_by_service(charges)
     communes = {c.service_id: c.commune_id for c in charges}
-    try:
-        with transaction.atomic():
-            general = general_pot(owner)
-            pots = {sid: service_pot(owner, sid, communes[sid]) for sid in per_service}
-            # Lock before reading the balances the allocation is computed from.
-            locked = _lock_accounts({general.pk, *(pot.pk for pot in pots.values())})
-            allocation = allocate(
-                per_service,
-                {sid: locked[pot.pk].balance for sid, pot in pots.items()},
-                locked[general.pk].balance,
+    general = general_pot(owner)
+    pots = {sid: service_pot(owner, sid, communes[sid]) for sid in per_service}
+    allocated = []
+
+    def legs(locked):
+        # Computed from the balances read under the pots' locks.
+        allocation = allocate(
+            per_service,
+            {sid: locked[pot.pk].balance for sid, pot in pots.items()},
+            locked[general.pk].balance,
+        )
+        if allocation.shortfall and not allow_partial:
+            raise InsufficientFundsError(allocation.shortfall)
+        allocated.append(allocation)
+        return _payment_legs(allocation, general, pots, communes)
+
+    record = transfer(
+        Plan([general, *pots.values()], legs),
+        kind=TransferKind.PURCHASE,
+        reason=f"Paiement de la commande {reference}",
+        idempotency_key=idempotency_key,
+        reference=reference,
+        actor=actor or owner,
+        actor_role=actor_role,
+    )
+    if not allocated:  # the payment made earlier under this key, answered again
+        return WalletPayment(record, _paid_from_pots(record))
+    return WalletPayment(record, allocated[0].wallet_total)
+
+
+def _payment_legs(allocation, general, pots, communes) -> list[Movement]:
+    """The pots' debits and each service's revenue, one leg per (account, commune)."""
+    movements = []
+    for sid, amount in allocation.from_service_pot.items():
+        movements.append(Movement(pots[sid], -amount, communes[sid]))
+    for sid, amount in allocation.from_general_pot.items():
+        movements.append(Movement(general, -amount, communes[sid]))
+    for sid in pots:
+        paid = allocation.from_service_pot.get(sid, ZERO) + allocation.from_general_pot.get(
+            sid, ZERO
+        )
+        if paid:
+            revenue = system_account(
+                AccountKind.SERVICE_REVENUE, service_id=sid, commune_id=communes[sid]
             )
-            if allocation.shortfall and not allow_partial:
-                raise InsufficientFundsError(allocation.shortfall)
-            if not allocation.wallet_total:
-                return WalletPayment(None, ZERO)
-            movements = []
-            for sid, amount in allocation.from_service_pot.items():
-                movements.append(Movement(pots[sid], -amount, communes[sid]))
-            for sid, amount in allocation.from_general_pot.items():
-                movements.append(Movement(general, -amount, communes[sid]))
-            for sid in per_service:
-                paid = allocation.from_service_pot.get(sid, ZERO) + allocation.from_general_pot.get(
-                    sid, ZERO
-                )
-                if paid:
-                    revenue = system_account(
-                        AccountKind.SERVICE_REVENUE, service_id=sid, commune_id=communes[sid]
-                    )
-                    movements.append(Movement(revenue, paid, communes[sid]))
-            movements = _merge(movements)
-            # What transfer() does, without reading the key again nor locking the pots again
-            # (held since the allocation): lock the revenue accounts too, after the pots as
-            # transfer() would, check, write. A concurrent payment under the same key is
-            # caught below, by the key's unique constraint.
-            _check_balanced(movements)
-            locked.update(_lock_accounts({m.account.pk for m in movements} - set(locked)))
-            _check_pots_stay_positive(movements, locked)
-            record = _write(
-                movements,
-                locked,
-                kind=TransferKind.PURCHASE,
-                reason=f"Paiement de la commande {reference}",
-                idempotency_key=idempotency_key,
-                reference=reference,
-                actor=actor or owner,
-                actor_role=actor_role,
-            )
-    except IntegrityError:
-        # A concurrent call with the same key won the race: the unique key kept its transfer.
-        existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
-        if existing:
-            return WalletPayment(existing, _paid_from_pots(existing))
-        raise
-    return WalletPayment(record, allocation.wallet_total)
+            movements.append(Movement(revenue, paid, communes[sid]))
+    return _merge(movements)
 
 
 def refund_to_service_pot(
@@ -422,7 +460,9 @@ def _merge(movements: list[Movement]) -> list[Movement]:
     ]
 
 
-def _paid_from_pots(record: Transfer) -> Decimal:
+def _paid_from_pots(record: Transfer | None) -> Decimal:
+    if record is None:
+        return ZERO
     return -sum(
         (leg.amount for leg in record.legs.filter(account__kind__in=POT_KINDS, amount__lt=0)),
         ZERO,

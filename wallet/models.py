@@ -36,8 +36,9 @@ SYSTEM_KINDS = [
 
 
 class LedgerAccount(models.Model):
-    """A pot of a parent, or a system account. `balance` caches the sum of its legs; the
-    integrity check (wallet.tasks) verifies the cache."""
+    """A pot of a parent, or a system account. A pot's `balance` caches the sum of its legs
+    (the integrity check, wallet.tasks, verifies it); a system account's stays 0, its balance
+    being the sum of its legs (wallet.ledger.balance_of): no row every checkout updates."""
 
     kind = models.CharField(_("type"), max_length=20, choices=AccountKind.choices)
     owner = models.ForeignKey(
@@ -102,6 +103,10 @@ class LedgerAccount(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=POT_KINDS) | Q(system_key__isnull=False),
                 name="wallet_system_account_has_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=POT_KINDS) | Q(balance=0),
+                name="wallet_system_account_caches_no_balance",
             ),
         ]
 

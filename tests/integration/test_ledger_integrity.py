@@ -168,7 +168,8 @@ def paid_meal(client):
 
 def refund_behind_the_ledgers_back(booking, amount: str, key: str) -> Transfer:
     """A refund of the booking's order line written without the ledger's check (as a bug, a
-    script or a restored backup would): a transfer, its two legs and the pot's balance."""
+    script or a restored backup would): a transfer, its two legs and the pot's balance (a system
+    account caches none)."""
     refunds = ledger.system_account(
         AccountKind.REFUNDS, service_id=booking.service_id, commune_id=booking.commune_id
     )
@@ -187,8 +188,7 @@ def refund_behind_the_ledgers_back(booking, amount: str, key: str) -> Transfer:
             Leg(transfer=record, account=pot, amount=Decimal(amount)),
         ]
     )
-    for account, delta in ((refunds, -Decimal(amount)), (pot, Decimal(amount))):
-        LedgerAccount.objects.filter(pk=account.pk).update(balance=account.balance + delta)
+    LedgerAccount.objects.filter(pk=pot.pk).update(balance=pot.balance + Decimal(amount))
     return record
 
 
