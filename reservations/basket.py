@@ -5,9 +5,9 @@ Lines are built in bulk, and every read is a fixed number of queries whatever th
 meals: the stock path (one add-product per meal) re-prices the whole basket on each add."""
 
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from . import rules
-from .calendars import calendar_window, tariff_config_for
+from .calendars import CalendarWindow, calendar_window, tariff_config_for, tariff_configs
 from .exceptions import BasketNotEditable, MealsRefused, UnknownService
 from .meals import (
     BENEFICIARY_OPTION,
@@ -25,13 +25,14 @@ from .meals import (
     MEAL_OPTIONS,
     PRICE_EXPLANATION_OPTION,
     MealLine,
+    basket_meal_lines,
     explanation_to_json,
     meal_options,
     read_meal_line,
 )
-from .models import ACTIVE_BOOKING_STATUSES, Beneficiary, Booking, ServiceCalendar
+from .models import Beneficiary, ServiceCalendar
 from .pricing import price_meal
-from .selectors import accepted_accesses, family_of
+from .selectors import accepted_accesses, bookings_by_day, family_of
 
 Basket = get_model("basket", "Basket")
 Line = get_model("basket", "Line")
@@ -41,23 +42,6 @@ Product = get_model("catalogue", "Product")
 
 def _error(beneficiary_id, day, message) -> dict:
     return {"beneficiary": beneficiary_id, "date": day, "error": str(message)}
-
-
-def basket_meal_lines(**basket_filter) -> list[MealLine]:
-    """The meal lines of a basket (`line__basket=…`, or the account's open baskets), read from
-    their beneficiary and date options in one query."""
-    rows = LineAttribute.objects.filter(
-        option__code__in=(BENEFICIARY_OPTION, DATE_OPTION), **basket_filter
-    ).values_list(
-        "line_id", "line__product__parent_id", "line__line_reference", "option__code", "value"
-    )
-    found: dict[int, tuple] = {}
-    for line_id, service_id, reference, code, value in rows:
-        found.setdefault(line_id, (service_id, reference, {}))[2][code] = value
-    return [
-        read_meal_line(line_id, service_id, values, reference=reference)
-        for line_id, (service_id, reference, values) in found.items()
-    ]
 
 
 def line_reference(product, stockrecord_id, options) -> str:
@@ -80,23 +64,6 @@ def _identity_options(options, beneficiary_id, day) -> list[dict]:
         {"option": options[BENEFICIARY_OPTION], "value": str(beneficiary_id)},
         {"option": options[DATE_OPTION], "value": day.isoformat()},
     ]
-
-
-def _lock_basket(account, basket=None):
-    """The account's open basket (or the given basket of the account), its row locked until the
-    end of the transaction (created if need be): two requests of one family cannot both pass the
-    checks and add the same meal."""
-    if basket is not None:
-        basket = Basket.objects.select_for_update().get(pk=basket.pk, owner=account)
-        if not basket.can_be_edited:
-            raise BasketNotEditable
-        return basket
-    basket = Basket.open.select_for_update().filter(owner=account).order_by("pk").first()
-    if basket is None:
-        basket = Basket.objects.create(owner=account)
-    if not basket.can_be_edited:  # pragma: no cover - Basket.open only holds open baskets
-        raise BasketNotEditable
-    return basket
 
 
 def _lock_basket(account, basket=None):
@@ -150,7 +117,8 @@ def add_meals_to_basket(
     siblings are not booked on the same days) to `account`'s basket, each priced and frozen, or
     nothing at all: raises MealsRefused listing every refused meal with its reason in French.
 
-    One pass prices every meal with all the siblings of its day, whatever order they come in.
+    Every meal is priced with all the siblings of its day, booked or in the basket, whatever
+    order they come in; siblings already in the basket that day are priced again with it.
     `now` is the request's clock. With `skip_closed` (a weekday pattern), closed days are left
     out rather than refused. `basket`: another editable basket of the account than its open one
     (an agent booking on the family's behalf). Returns the basket."""
@@ -159,167 +127,239 @@ def add_meals_to_basket(
     service = Product.objects.filter(pk=service_id, structure=Product.PARENT).first()
     if service is None:
         raise UnknownService(service_id)
-    accesses = accepted_accesses(account, beneficiary_ids, [service.pk])
     if not wanted:
         return _lock_basket(account, basket)
-    try:
-        window = calendar_window(service, wanted[0][1], wanted[-1][1])
-    except ServiceCalendar.DoesNotExist:
-        message = _("Ce service n'a pas encore de calendrier : il ne peut pas être réservé.")
-        raise MealsRefused([_error(b, d.isoformat(), message) for b, d in wanted]) from None
+    window = _window_or_refuse(service, wanted)
     if skip_closed:
         wanted = [(pk, day) for pk, day in wanted if window.day_state(day).open]
-    beneficiaries_of_day: dict[date, list[int]] = defaultdict(list)
-    for beneficiary_id, day in wanted:
-        beneficiaries_of_day[day].append(beneficiary_id)
-    dates = list(beneficiaries_of_day)
-    tariff = tariff_config_for(service)
-
-    capacity = window.daily_capacity
-    bookings = Booking.objects.filter(
-        service=service, date__in=dates, status__in=ACTIVE_BOOKING_STATUSES
-    )
-    if capacity is None:
-        bookings = bookings.filter(account=account)
-    booked_count: dict[date, int] = defaultdict(int)
-    family_booked: dict[date, set[int]] = defaultdict(set)
-    for beneficiary_id, day in bookings.values_list("beneficiary_id", "date"):
-        booked_count[day] += 1
-        if beneficiary_id in family:
-            family_booked[day].add(beneficiary_id)
-
     basket = _lock_basket(account, basket)
-    options = meal_options()
-    in_basket: dict[date, set[int]] = defaultdict(set)
-    references = set()
-    for line in basket_meal_lines(line__basket=basket):
-        references.add(line.reference)
-        if line.service_id == service.pk and line.date is not None:
-            in_basket[line.date].add(line.beneficiary_id)
-
-    errors, meals = [], []
-    deadline_message = _("La date limite de réservation était %(deadline)s.")
-    for day in dates:
-        state = window.day_state(day)
-        deadline = window.booking_deadline(day)
-        is_late = now.astimezone(UTC) >= deadline.astimezone(UTC)
-        for beneficiary_id in beneficiaries_of_day[day]:
-            access = accesses.get((beneficiary_id, service.pk))
-            item = (beneficiary_id, day.isoformat())
-            if access is None:
-                errors.append(
-                    _error(*item, _("Pas d'accès accepté à ce service pour ce bénéficiaire."))
-                )
-            elif not state.open:
-                errors.append(
-                    _error(*item, _("Jour fermé : %(reason)s.") % {"reason": state.reason})
-                )
-            elif is_late:
-                errors.append(
-                    _error(*item, deadline_message % {"deadline": rules.format_deadline(deadline)})
-                )
-            elif beneficiary_id in family_booked[day]:
-                errors.append(_error(*item, _("Ce repas est déjà réservé.")))
-            elif beneficiary_id in in_basket[day]:
-                errors.append(_error(*item, _("Ce repas est déjà dans votre panier.")))
-            else:
-                meals.append((day, beneficiary_id, access))
-
-    if capacity is not None:
-        wanted = defaultdict(int)
-        for day, _beneficiary, _access in meals:
-            wanted[day] += 1
-        taken = {day: booked_count[day] + len(in_basket[day]) for day in wanted}
-        full_days = {day for day, count in wanted.items() if taken[day] + count > capacity}
-        for day, beneficiary_id, _access in meals:
-            if day in full_days:
-                left = max(capacity - taken[day], 0)
-                errors.append(
-                    _error(
-                        beneficiary_id,
-                        day.isoformat(),
-                        _("Plus assez de places ce jour-là (places restantes : %(left)s).")
-                        % {"left": left},
-                    )
-                )
-
-    lines, attributes = [], []
+    days = _ServiceDays.load(account, family, service, window, basket, wanted)
+    accepted, errors = _checked(wanted, days, now)
+    lines = []
     if not errors:
-        new_by_day = defaultdict(set)
-        for day, beneficiary_id, _access in meals:
-            new_by_day[day].add(beneficiary_id)
-        for day, beneficiary_id, access in meals:
-            siblings = [
-                family[pk]
-                for pk in family_booked[day] | in_basket[day] | new_by_day[day]
-                if pk in family
-            ]
-            option = access.tariff_option
-            try:
-                explanation = price_meal(
-                    family[beneficiary_id],
-                    option,
-                    day,
-                    siblings,
-                    access,
-                    tariff=tariff,
-                    fallback_price=access.option_price,
-                )
-            except rules.NoTariffError as error:
-                errors.append(_error(beneficiary_id, day.isoformat(), error))
-                continue
-            if access.option_stockrecord_id is None:
-                errors.append(
-                    _error(
-                        beneficiary_id,
-                        day.isoformat(),
-                        _("Cette option tarifaire n'est plus proposée par la commune."),
-                    )
-                )
-                continue
-            identity = _identity_options(options, beneficiary_id, day)
-            reference = line_reference(option, access.option_stockrecord_id, identity)
-            if reference in references:  # merged by Oscar on any other path
-                errors.append(
-                    _error(
-                        beneficiary_id, day.isoformat(), _("Ce repas est déjà dans votre panier.")
-                    )
-                )
-                continue
-            references.add(reference)
-            lines.append(
-                Line(
-                    basket=basket,
-                    line_reference=reference,
-                    product=option,
-                    stockrecord_id=access.option_stockrecord_id,
-                    quantity=1,
-                    price_currency="EUR",
-                    price_excl_tax=explanation.unit_price,
-                    price_incl_tax=explanation.unit_price,
-                )
-            )
-            attributes.append(
-                identity
-                + [
-                    {
-                        "option": options[PRICE_EXPLANATION_OPTION],
-                        "value": explanation_to_json(explanation),
-                    }
-                ]
-            )
+        lines, errors = _new_lines(accepted, days, basket)
     if errors:
         raise MealsRefused(errors)
-
-    Line.objects.bulk_create(lines)
-    LineAttribute.objects.bulk_create(
-        LineAttribute(line=line, option=entry["option"], value=entry["value"])
-        for line, entries in zip(lines, attributes, strict=True)
-        for entry in entries
-    )
+    _write_lines(lines)
+    added = defaultdict(set)
+    for beneficiary_id, day in accepted:
+        added[service.pk, day].add(beneficiary_id)
+    earlier = [line for line in days.basket_lines if (line.service_id, line.date) in added]
+    _reprice_siblings(account, family, earlier, added)
     basket.reset_offer_applications()
     basket._lines = None
     return basket
+
+
+def _window_or_refuse(service, wanted) -> CalendarWindow:
+    try:
+        return calendar_window(service, wanted[0][1], wanted[-1][1])
+    except ServiceCalendar.DoesNotExist:
+        message = _("Ce service n'a pas encore de calendrier : il ne peut pas être réservé.")
+        raise MealsRefused([_error(b, d.isoformat(), message) for b, d in wanted]) from None
+
+
+@dataclass
+class _ServiceDays:
+    """What adding meals of one service needs to know of the family's days, read once: the
+    calendar, the tariff, the accepted accesses, the family's bookings, the seats taken by
+    everyone, and the basket's meal lines."""
+
+    service_id: int
+    window: CalendarWindow
+    tariff: rules.TariffConfig | None
+    family: dict
+    accesses: dict
+    booked: dict
+    taken: Counter
+    basket_lines: list[MealLine]
+    options: dict
+
+    @classmethod
+    def load(cls, account, family, service, window, basket, wanted) -> "_ServiceDays":
+        days = {day for _beneficiary_id, day in wanted}
+        capped = [service.pk] if window.daily_capacity is not None else []
+        booked, taken = bookings_by_day(account, [service.pk], days, capped_service_ids=capped)
+        return cls(
+            service_id=service.pk,
+            window=window,
+            tariff=tariff_config_for(service),
+            family=family,
+            accesses=accepted_accesses(account, list(family), [service.pk]),
+            booked=booked,
+            taken=taken,
+            basket_lines=basket_meal_lines(line__basket=basket),
+            options=meal_options(),
+        )
+
+    def in_basket(self, day: date) -> set[int]:
+        return {
+            line.beneficiary_id
+            for line in self.basket_lines
+            if line.service_id == self.service_id and line.date == day
+        }
+
+    def refusal(self, beneficiary_id, day, seats_wanted, now) -> rules.Refusal | None:
+        in_basket = self.in_basket(day)
+        key = (self.service_id, day)
+        return rules.meal_refusal(
+            rules.MealDay(
+                state=self.window.day_state(day),
+                booking_deadline=self.window.booking_deadline(day),
+                capacity=self.window.daily_capacity,
+                seats_taken=self.taken[key] + len(in_basket),
+                seats_wanted=seats_wanted,
+                booked=beneficiary_id in self.booked[key],
+                in_basket=beneficiary_id in in_basket,
+                access_accepted=(beneficiary_id, self.service_id) in self.accesses,
+            ),
+            now,
+        )
+
+    def price(self, beneficiary_id: int, day: date, added) -> rules.PriceExplanation:
+        """The price with every sibling of the day: booked, in the basket, or `added`."""
+        key = (self.service_id, day)
+        ids = self.booked[key] | self.in_basket(day) | set(added)
+        access = self.accesses[beneficiary_id, self.service_id]
+        return price_meal(
+            self.family[beneficiary_id],
+            access.tariff_option,
+            day,
+            [self.family[pk] for pk in ids if pk in self.family],
+            access,
+            tariff=self.tariff,
+            fallback_price=access.option_price,
+        )
+
+
+def _checked(wanted, days: _ServiceDays, now: datetime) -> tuple[list, list[dict]]:
+    """The meals the bookability rule accepts, and the errors of those it refuses. Meals asked
+    for the same day share its seats: they are all refused when too few are left."""
+    asked = Counter(day for _beneficiary_id, day in wanted)
+    accepted, errors = [], []
+    for beneficiary_id, day in wanted:
+        refusal = days.refusal(beneficiary_id, day, asked[day], now)
+        if refusal is None:
+            accepted.append((beneficiary_id, day))
+        else:
+            errors.append(_error(beneficiary_id, day.isoformat(), refusal.reason))
+    return accepted, errors
+
+
+def _new_lines(accepted, days: _ServiceDays, basket) -> tuple[list, list[dict]]:
+    """One priced line (with its options) per accepted meal, or the errors of those that cannot
+    be priced. Each meal is priced with every sibling of its day, the new ones included."""
+    new_by_day = defaultdict(set)
+    for beneficiary_id, day in accepted:
+        new_by_day[day].add(beneficiary_id)
+    references = {line.reference for line in days.basket_lines}
+    lines, errors = [], []
+    for beneficiary_id, day in accepted:
+        access = days.accesses[beneficiary_id, days.service_id]
+        try:
+            explanation = days.price(beneficiary_id, day, new_by_day[day])
+        except rules.NoTariffError as error:
+            errors.append(_error(beneficiary_id, day.isoformat(), error))
+            continue
+        if access.option_stockrecord_id is None:
+            message = _("Cette option tarifaire n'est plus proposée par la commune.")
+            errors.append(_error(beneficiary_id, day.isoformat(), message))
+            continue
+        identity = _identity_options(days.options, beneficiary_id, day)
+        reference = line_reference(access.tariff_option, access.option_stockrecord_id, identity)
+        if reference in references:  # merged by Oscar on any other path
+            message = _("Ce repas est déjà dans votre panier.")
+            errors.append(_error(beneficiary_id, day.isoformat(), message))
+            continue
+        references.add(reference)
+        price = {"option": days.options[PRICE_EXPLANATION_OPTION]}
+        price["value"] = explanation_to_json(explanation)
+        lines.append((_line(basket, reference, access, explanation.unit_price), [*identity, price]))
+    return lines, errors
+
+
+def _line(basket, reference, access, unit_price):
+    return Line(
+        basket=basket,
+        line_reference=reference,
+        product=access.tariff_option,
+        stockrecord_id=access.option_stockrecord_id,
+        quantity=1,
+        price_currency="EUR",
+        price_excl_tax=unit_price,
+        price_incl_tax=unit_price,
+    )
+
+
+def _write_lines(lines) -> None:
+    Line.objects.bulk_create([line for line, _options in lines])
+    LineAttribute.objects.bulk_create(
+        LineAttribute(line=line, option=entry["option"], value=entry["value"])
+        for line, entries in lines
+        for entry in entries
+    )
+
+
+def _reprice_siblings(account, family, lines: list[MealLine], added=None) -> None:
+    """Price again these meals of the basket with the siblings of their day: booked, in
+    `lines` (every basket line of that service and day) or `added` ((service, day) → ids). A
+    youngest child added before the eldest then pays the second child's price, as the checkout
+    expects; a booking's price never changes. A meal that cannot be priced any more keeps its
+    line: the checkout refuses it."""
+    added = added or {}
+    lines = [line for line in lines if line.beneficiary_id in family and line.date is not None]
+    if not lines:
+        return
+    service_ids = {line.service_id for line in lines}
+    tariffs = tariff_configs(service_ids)
+    accesses = accepted_accesses(account, list(family), service_ids)
+    booked, _taken = bookings_by_day(account, service_ids, {line.date for line in lines})
+    in_basket = defaultdict(set)
+    for line in lines:
+        in_basket[line.service_id, line.date].add(line.beneficiary_id)
+    prices = {}
+    for line in lines:
+        access = accesses.get((line.beneficiary_id, line.service_id))
+        if access is None or access.tariff_option_id != line.tariff_option_id:
+            continue
+        key = (line.service_id, line.date)
+        siblings = booked[key] | in_basket[key] | added.get(key, set())
+        try:
+            prices[line.line_id] = price_meal(
+                family[line.beneficiary_id],
+                access.tariff_option,
+                line.date,
+                [family[pk] for pk in siblings if pk in family],
+                access,
+                tariff=tariffs.get(line.service_id),
+                fallback_price=access.option_price,
+            )
+        except rules.NoTariffError:
+            continue
+    _write_prices(prices)
+
+
+def _write_prices(prices: dict) -> None:
+    """Line id → its new price explanation, written where it differs from the frozen one."""
+    attributes = LineAttribute.objects.filter(
+        line_id__in=list(prices), option__code=PRICE_EXPLANATION_OPTION
+    ).select_related("line")
+    changed = []
+    for attribute in attributes:
+        explanation = prices[attribute.line_id]
+        value = explanation_to_json(explanation)
+        if attribute.value != value:
+            attribute.value = value
+            attribute.line.price_excl_tax = attribute.line.price_incl_tax = explanation.unit_price
+            changed.append(attribute)
+    if changed:
+        LineAttribute.objects.bulk_update(changed, ["value"])
+        Line.objects.bulk_update(
+            [attribute.line for attribute in changed], ["price_excl_tax", "price_incl_tax"]
+        )
+
+
+# --- Removing meals ----------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -347,6 +387,14 @@ def remove_meals_from_basket(
     if chosen:
         LineAttribute.objects.filter(line_id__in=chosen).delete()
         Line.objects.filter(basket=basket, pk__in=chosen).delete()
+        # The siblings left on those days may lose a rank: priced again without the removed.
+        removed = {(line.service_id, line.date) for line in lines if line.line_id in chosen}
+        left = [
+            line
+            for line in lines
+            if line.line_id not in chosen and (line.service_id, line.date) in removed
+        ]
+        _reprice_siblings(account, family_of(account, ()), left)
     return len(chosen)
 
 

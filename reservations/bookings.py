@@ -3,25 +3,25 @@ paid, cancelled before the cancellation deadline with the price refunded to the 
 
 This is the domain side of the checkout: it reaches Oscar's models through `get_model` and is
 called by the receivers of Oscar's signals (reservations/receivers.py); the checkout itself
-(shop/) calls only `lock_calendars`, to take its row locks in the same order as a closure."""
+(shop/) calls only `capacity.lock_basket_days`, to take its locks in the order a closure does."""
 
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from accounts.roles import ActorRole
 from wallet import ledger
 
-from . import rules
-from .calendars import public_holidays_around, windows_of
+from . import capacity, rules
+from .calendars import calendar_windows, public_holidays_around
 from .exceptions import BookingRefused, CancellationRefused
 from .meals import BENEFICIARY_OPTION, DATE_OPTION, MEAL_OPTIONS, MealLine, read_meal_line
 from .models import ACTIVE_BOOKING_STATUSES, Beneficiary, Booking, BookingStatus, ServiceCalendar
+from .selectors import bookings_by_day
 
 Line = get_model("order", "Line")
 PaymentEvent = get_model("order", "PaymentEvent")
@@ -85,73 +85,36 @@ def _meal_of_order_line(line, values: dict) -> MealLine:
 # --- Checkout --------------------------------------------------------------------------------
 
 
-def book_order(order, *, now: datetime) -> list[Booking]:
-    """Create the bookings of an order being placed, inside the checkout transaction.
+def book_order(order, *, now: datetime, actor=None, actor_role=ActorRole.PARENT) -> list[Booking]:
+    """Create the bookings of an order being placed, inside the checkout transaction; `actor`
+    (the order's user by default) booked them in `actor_role`.
 
-    Each service's calendar row (or its product row, without a calendar) is locked in id order,
-    then every meal is checked again at commit time: open day, booking deadline, not already
-    booked, a seat left. Any failure raises BookingRefused, which aborts the whole checkout."""
+    The days of the order's meals are locked (reservations/capacity.py), then every meal is
+    checked again at commit time by the bookability rule: open day, booking deadline, not
+    already booked, a seat left. Any failure raises BookingRefused, which aborts the whole
+    checkout."""
     meals = meal_lines(order)
     if not meals:
         return []
-    service_ids = sorted({meal.service_id for meal in meals})
-    calendars = _lock_services(service_ids)
-    days = [meal.date for meal in meals if meal.date]
-    windows = windows_of(calendars, min(days), max(days)) if days else {}
-    beneficiaries = Beneficiary.objects.in_bulk(
-        {meal.beneficiary_id for meal in meals if meal.beneficiary_id}
-    )
-    dates = {meal.date for meal in meals if meal.date}
-    booked = set(
-        Booking.objects.filter(
-            status__in=ACTIVE_BOOKING_STATUSES,
-            service_id__in=service_ids,
-            beneficiary_id__in=list(beneficiaries),
-            date__in=dates,
-        ).values_list("beneficiary_id", "service_id", "date")
-    )
-    capped = [sid for sid, calendar in calendars.items() if calendar.daily_capacity]
-    taken = Counter(
-        {
-            (service_id, day): count
-            for service_id, day, count in Booking.objects.filter(
-                status__in=ACTIVE_BOOKING_STATUSES, service_id__in=capped, date__in=dates
-            )
-            .values_list("service_id", "date")
-            .annotate(count=Count("pk"))
-            .values_list("service_id", "date", "count")
-        }
-    )
-
+    capacity.lock_meal_days((meal.service_id, meal.date) for meal in meals)
+    days = _OrderDays.load(order, meals)
     refused, accepted = [], []
     for meal in meals:
-        beneficiary = beneficiaries.get(meal.beneficiary_id)
-        reason = _refusal(meal, beneficiary, order, calendars, windows, booked, taken, now)
+        beneficiary = days.beneficiaries.get(meal.beneficiary_id)
+        reason = days.refusal(meal, beneficiary, now)
         if reason:
             refused.append((meal, beneficiary, reason))
             continue
-        booked.add((meal.beneficiary_id, meal.service_id, meal.date))
-        taken[meal.service_id, meal.date] += 1
-        accepted.append((meal, beneficiary))
+        days.booked[meal.service_id, meal.date].add(meal.beneficiary_id)
+        days.taken[meal.service_id, meal.date] += 1
+        accepted.append(meal)
     if refused:
-        # The services' titles name them in the errors only: read them on refusal.
-        titles = dict(Product.objects.filter(pk__in=service_ids).values_list("pk", "title"))
-        errors = [
-            _error(meal, beneficiary, titles.get(meal.service_id, ""), reason)
-            for meal, beneficiary, reason in refused
-        ]
-        raise BookingRefused(
-            errors,
-            _(
-                "Certains repas ne peuvent plus être réservés : retirez-les de votre panier, "
-                "puis payez à nouveau. Rien n'a été débité."
-            ),
-        )
-
+        _refuse(refused)
     paid = order.status == ORDER_PAID
+    actor_id = order.user_id if actor is None else actor.pk
     bookings = [
         Booking(
-            account_id=beneficiary.account_id,
+            account_id=order.user_id,
             beneficiary_id=meal.beneficiary_id,
             service_id=meal.service_id,
             tariff_option_id=meal.tariff_option_id,
@@ -163,18 +126,86 @@ def book_order(order, *, now: datetime) -> list[Booking]:
             price_explanation=meal.price_explanation,
             order_number=order.number,
             order_line_id=meal.line_id,
-            booked_by_id=order.user_id,
-            booked_by_role=ActorRole.PARENT,
+            booked_by_id=actor_id,
+            booked_by_role=actor_role,
         )
-        for meal, beneficiary in accepted
+        for meal in accepted
     ]
+    return _create(bookings)
+
+
+@dataclass
+class _OrderDays:
+    """What checking an order's meals needs, read once its days are locked: the services'
+    calendar windows, the beneficiaries, the family's bookings and the seats taken."""
+
+    account_id: int
+    windows: dict
+    beneficiaries: dict
+    booked: dict
+    taken: Counter
+
+    @classmethod
+    def load(cls, order, meals) -> "_OrderDays":
+        service_ids = sorted({meal.service_id for meal in meals})
+        days = [meal.date for meal in meals if meal.date]
+        windows = calendar_windows(service_ids, min(days), max(days)) if days else {}
+        capped = [s for s, window in windows.items() if window.daily_capacity is not None]
+        booked, taken = bookings_by_day(
+            order.user_id, service_ids, set(days), capped_service_ids=capped
+        )
+        beneficiaries = Beneficiary.objects.in_bulk(
+            {meal.beneficiary_id for meal in meals if meal.beneficiary_id}
+        )
+        return cls(order.user_id, windows, beneficiaries, booked, taken)
+
+    def refusal(self, meal, beneficiary, now) -> str:
+        """Why this meal cannot be booked now, in French, or "" when it can."""
+        if meal.date is None or beneficiary is None:
+            return _("Ce repas n'est pas valide.")
+        if beneficiary.account_id != self.account_id or beneficiary.archived_at is not None:
+            return _("Ce bénéficiaire n'est plus rattaché à votre compte.")
+        window = self.windows.get(meal.service_id)
+        key = (meal.service_id, meal.date)
+        # A service without a calendar sets no day, deadline nor capacity of its own.
+        refusal = rules.meal_refusal(
+            rules.MealDay(
+                state=window.day_state(meal.date) if window else rules.DayState(True),
+                booking_deadline=window.booking_deadline(meal.date) if window else None,
+                capacity=window.daily_capacity if window else None,
+                seats_taken=self.taken[key],
+                booked=meal.beneficiary_id in self.booked[key],
+            ),
+            now,
+        )
+        return refusal.reason if refusal else ""
+
+
+def _refuse(refused) -> None:
+    # The services' titles name them in the errors only: read them on refusal.
+    service_ids = {meal.service_id for meal, _beneficiary, _reason in refused}
+    titles = dict(Product.objects.filter(pk__in=service_ids).values_list("pk", "title"))
+    errors = [
+        _error(meal, beneficiary, titles.get(meal.service_id, ""), reason)
+        for meal, beneficiary, reason in refused
+    ]
+    raise BookingRefused(
+        errors,
+        _(
+            "Certains repas ne peuvent plus être réservés : retirez-les de votre panier, "
+            "puis payez à nouveau. Rien n'a été débité."
+        ),
+    )
+
+
+def _create(bookings: list[Booking]) -> list[Booking]:
     try:
         # No savepoint: a refusal aborts the whole checkout transaction anyway (the caller
         # answers it after rolling back), so there is nothing to roll back to.
         with transaction.atomic(savepoint=False):
             return Booking.objects.bulk_create(bookings)
     except IntegrityError as error:
-        # Booked at the same moment by a path that does not lock the calendar.
+        # Booked at the same moment by a path that does not lock the day.
         if "one_active_booking_per_beneficiary_service_day" not in str(error):
             raise
         raise BookingRefused(
@@ -186,73 +217,6 @@ def book_order(order, *, now: datetime) -> list[Booking]:
         ) from error
 
 
-def lock_calendars(service_ids) -> None:
-    """Lock these services' calendar rows, as `book_order` will, before the checkout debits the
-    wallet. A closure locks the calendar, then the family's pots as it refunds; a checkout that
-    locked the pots first would wait for the calendar while the closure waits for the pots, and
-    PostgreSQL would kill one of them. One order for both: the calendar, then the pots."""
-    # The same rows as `book_order`, which reads them (and their opening periods) again.
-    _lock_services(sorted(set(service_ids)), read=False)
-
-
-def _lock_services(service_ids: list[int], *, read=True) -> dict[int, ServiceCalendar]:
-    """Lock each service's calendar row, then the product row of services without a calendar,
-    each in id order: concurrent checkouts then queue in the same order and cannot deadlock.
-    Returns the calendars with their opening periods (with `read`; else only their ids)."""
-    locked = ServiceCalendar.objects.select_for_update().filter(service_id__in=service_ids)
-    if read:
-        calendars = {
-            calendar.service_id: calendar
-            for calendar in locked.prefetch_related("opening_periods").order_by("pk")
-        }
-    else:
-        calendars = dict(locked.order_by("pk").values_list("service_id", "pk"))
-    without = [service_id for service_id in service_ids if service_id not in calendars]
-    if without:
-        list(
-            Product.objects.select_for_update()
-            .filter(pk__in=without)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-    return calendars
-
-
-def _refusal(meal, beneficiary, order, calendars, windows, booked, taken, now) -> str:
-    """Why this meal cannot be booked now, in French, or "" when it can."""
-    if meal.date is None or beneficiary is None:
-        return _("ce repas n'est pas valide. Retirez-le de votre panier.")
-    if beneficiary.account_id != order.user_id or beneficiary.archived_at is not None:
-        return _(
-            "ce bénéficiaire n'est plus rattaché à votre compte. Retirez ce repas de votre panier."
-        )
-    calendar = calendars.get(meal.service_id)
-    if calendar is not None:
-        window = windows[meal.service_id]
-        state = window.day_state(meal.date)
-        if not state.open:
-            return _(
-                "le service est fermé ce jour-là (%(reason)s). Retirez ce repas de votre panier."
-            ) % {"reason": state.reason}
-        if not rules.is_before_deadline(
-            calendar.booking_rule, meal.date, now, window.public_holidays
-        ):
-            deadline = window.booking_deadline(meal.date)
-            return _(
-                "la date limite de réservation était %(deadline)s. Retirez ce repas de votre "
-                "panier."
-            ) % {"deadline": rules.format_deadline(deadline)}
-    if (meal.beneficiary_id, meal.service_id, meal.date) in booked:
-        return _("ce repas est déjà réservé. Retirez-le de votre panier.")
-    capacity = calendar.daily_capacity if calendar is not None else None
-    if capacity and taken[meal.service_id, meal.date] >= capacity:
-        return _(
-            "il ne reste plus de place ce jour-là : la dernière vient d'être réservée. Retirez "
-            "ce repas de votre panier."
-        )
-    return ""
-
-
 def _error(meal, beneficiary, service_title, reason) -> dict:
     who = beneficiary.first_name if beneficiary is not None else _("Bénéficiaire inconnu")
     when = f"{meal.date:%d/%m/%Y}" if meal.date else "?"
@@ -261,7 +225,7 @@ def _error(meal, beneficiary, service_title, reason) -> dict:
         "beneficiary": meal.beneficiary_id,
         "service": meal.service_id,
         "date": meal.date.isoformat() if meal.date else None,
-        "message": _("%(who)s, %(service)s, le %(date)s : %(reason)s")
+        "message": _("%(who)s, %(service)s, le %(date)s : %(reason)s Retirez ce repas du panier.")
         % {"who": who, "service": service_title, "date": when, "reason": reason},
     }
 

@@ -107,7 +107,7 @@ def load_calendars(service_ids: Iterable[int]) -> dict[int, ServiceCalendar]:
     return calendars
 
 
-def windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -> dict:
+def _windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -> dict:
     """Service id → the CalendarWindow of its calendar (opening periods loaded) from `start` to
     `end`, in two queries whatever the number of services: closures, school holidays."""
     if not calendars:
@@ -143,7 +143,7 @@ def windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) ->
 def calendar_windows(service_ids: Iterable[int], start: date, end: date) -> dict:
     """Service id → its CalendarWindow from `start` to `end` (both included), in three queries
     whatever the number of services; a service without a calendar is left out."""
-    return windows_of(load_calendars(service_ids), start, end)
+    return _windows_of(load_calendars(service_ids), start, end)
 
 
 def calendar_window(service, start: date, end: date) -> CalendarWindow:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import ActorRole
 
+from . import capacity
 from .bookings import cancel_bookings
 from .models import Booking, BookingStatus, Closure, ServiceCalendar
 
@@ -32,8 +33,10 @@ def close_day(service, day: date, reason: str, by, *, now=None) -> ClosedDay:
     already closed that day."""
     now = now or timezone.now()
     with transaction.atomic():
-        # Checkouts lock the same row: no meal can be booked on the day while it closes.
-        calendar = ServiceCalendar.objects.select_for_update().filter(service=service).first()
+        # Checkouts of this day lock it too, before the wallet's pots as here: no meal can be
+        # booked on the day while it closes, and other days are not held up.
+        capacity.lock_meal_days([(service.pk, day)], exclusive=True)
+        calendar = ServiceCalendar.objects.filter(service=service).first()
         if calendar is None:
             raise ValidationError(
                 {"service": _("Ce service n'a pas de calendrier : définissez-le d'abord.")}

@@ -13,6 +13,7 @@ from oscar.core.loading import get_model
 
 from . import rules
 
+LineAttribute = get_model("basket", "LineAttribute")
 Option = get_model("catalogue", "Option")
 
 # Codes of the Oscar product options a meal line carries (migration 0007_meal_options).
@@ -82,6 +83,28 @@ def read_meal_line(line_id: int, service_id: int | None, values: Mapping, **line
         price_explanation=explanation or {},
         **line,
     )
+
+
+def basket_meal_lines(**basket_filter) -> list[MealLine]:
+    """The meal lines of a basket (`line__basket=…`, or the account's open baskets), read from
+    their beneficiary and date options in one query."""
+    rows = LineAttribute.objects.filter(
+        option__code__in=(BENEFICIARY_OPTION, DATE_OPTION), **basket_filter
+    ).values_list(
+        "line_id",
+        "line__product_id",
+        "line__product__parent_id",
+        "line__line_reference",
+        "option__code",
+        "value",
+    )
+    found: dict[int, tuple] = {}
+    for line_id, option_id, service_id, reference, code, value in rows:
+        found.setdefault(line_id, (option_id, service_id, reference, {}))[3][code] = value
+    return [
+        read_meal_line(line_id, service_id, values, tariff_option_id=option_id, reference=reference)
+        for line_id, (option_id, service_id, reference, values) in found.items()
+    ]
 
 
 def _int_or_none(value) -> int | None:

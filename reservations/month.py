@@ -2,20 +2,19 @@
 whether it can be booked (and why not), its price and its deadlines."""
 
 import calendar as month_days
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from . import rules
-from .basket import basket_meal_lines
 from .calendars import calendar_windows, tariff_configs
-from .models import ACTIVE_BOOKING_STATUSES, Booking
-from .pricing import price_meal
-from .selectors import accepted_accesses, family_of
+from .meals import basket_meal_lines
+from .pricing import category_of, price_meal, sibling_rank
+from .selectors import accepted_accesses, bookings_by_day, family_of
 
 Basket = get_model("basket", "Basket")
 
@@ -53,6 +52,17 @@ class BeneficiaryMonth:
     services: list[ServiceMonth]
 
 
+# What the calendar shows for each refusal of the bookability rule.
+_STATE_OF_REFUSAL = {
+    None: BOOKABLE,
+    rules.DAY_CLOSED: CLOSED,
+    rules.ALREADY_BOOKED: BOOKED,
+    rules.ALREADY_IN_BASKET: IN_BASKET,
+    rules.PAST_DEADLINE: LOCKED,
+    rules.DAY_FULL: FULL,
+}
+
+
 def month_calendar(
     *, account, beneficiary_ids, month: date, now: datetime, service_id=None
 ) -> list[BeneficiaryMonth]:
@@ -63,104 +73,136 @@ def month_calendar(
     start = month.replace(day=1)
     end = month.replace(day=month_days.monthrange(month.year, month.month)[1])
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-    accesses = accepted_accesses(
-        account, beneficiary_ids, None if service_id is None else [service_id]
-    )
-    service_ids = sorted({service for _b, service in accesses})
-    windows = calendar_windows(service_ids, start, end) if service_ids else {}
-    tariffs = tariff_configs(service_ids) if service_ids else {}
-
-    booked = defaultdict(set)  # (service, day) → the family's booked beneficiaries
-    counts = defaultdict(int)  # (service, day) → active bookings of everyone
-    with_capacity = [s for s, w in windows.items() if w.daily_capacity is not None]
-    if service_ids:
-        bookings = Booking.objects.filter(
-            service_id__in=service_ids, date__range=(start, end), status__in=ACTIVE_BOOKING_STATUSES
+    family_month = _FamilyMonth.load(account, family, beneficiary_ids, days, service_id)
+    return [
+        BeneficiaryMonth(
+            beneficiary={"id": pk, "name": str(family[pk])},
+            services=[
+                family_month.service_month(family[pk], access, days, now)
+                for access in family_month.accesses_of(pk)
+            ],
         )
-        if not with_capacity:
-            bookings = bookings.filter(account=account)
-        for service, day, beneficiary_id in bookings.values_list(
-            "service_id", "date", "beneficiary_id"
-        ):
-            counts[(service, day)] += 1
-            if beneficiary_id in family:
-                booked[(service, day)].add(beneficiary_id)
+        for pk in beneficiary_ids
+    ]
 
-    in_basket = defaultdict(set)
-    if service_ids:
+
+@dataclass
+class _FamilyMonth:
+    """What the month's calendar reads once: the accepted accesses, the services' windows and
+    tariffs, the family's bookings and basket, the seats taken; and, as it goes, each service
+    day's state and each price explanation (many children share them)."""
+
+    family: dict
+    accesses: dict
+    windows: dict
+    tariffs: dict
+    booked: dict
+    taken: Counter
+    in_basket: dict
+    service_days: dict = field(default_factory=dict)
+    prices: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, account, family, beneficiary_ids, days, service_id) -> "_FamilyMonth":
+        services = None if service_id is None else [service_id]
+        accesses = accepted_accesses(account, beneficiary_ids, services)
+        service_ids = sorted({service for _beneficiary, service in accesses})
+        if not service_ids:
+            return cls(family, accesses, {}, {}, {}, Counter(), {})
+        windows = calendar_windows(service_ids, days[0], days[-1])
+        capped = [s for s, window in windows.items() if window.daily_capacity is not None]
+        booked, taken = bookings_by_day(account, service_ids, days, capped_service_ids=capped)
+        in_basket = defaultdict(set)
         for line in basket_meal_lines(
             line__basket__owner=account, line__basket__status=Basket.OPEN
         ):
             if line.date is not None and line.beneficiary_id is not None:
-                in_basket[(line.service_id, line.date)].add(line.beneficiary_id)
+                in_basket[line.service_id, line.date].add(line.beneficiary_id)
+        tariffs = tariff_configs(service_ids)
+        return cls(family, accesses, windows, tariffs, booked, taken, in_basket)
 
-    result = []
-    now_utc = now.astimezone(UTC)
-    no_calendar = _("Ce service n'a pas encore de calendrier.")
-    for beneficiary_id in beneficiary_ids:
-        beneficiary = family[beneficiary_id]
-        months = []
-        for service in service_ids:
-            access = accesses.get((beneficiary_id, service))
-            if access is None:
-                continue
-            window = windows.get(service)
-            option = access.tariff_option
-            entries = []
-            for day in days:
-                if window is None:
-                    entries.append(CalendarDay(day, CLOSED, no_calendar))
-                    continue
-                state = window.day_state(day)
-                if not state.open:
-                    entries.append(CalendarDay(day, CLOSED, state.reason))
-                    continue
-                booking_deadline = window.booking_deadline(day)
-                entry = CalendarDay(
-                    day,
-                    BOOKABLE,
-                    booking_deadline=booking_deadline,
-                    cancellation_deadline=window.cancellation_deadline(day),
-                )
-                key = (service, day)
-                if beneficiary_id in booked[key]:
-                    entry.state = BOOKED
-                elif beneficiary_id in in_basket[key]:
-                    entry.state = IN_BASKET
-                elif now_utc >= booking_deadline.astimezone(UTC):
-                    entry.state = LOCKED
-                elif window.daily_capacity is not None and counts[key] >= window.daily_capacity:
-                    entry.state = FULL
-                siblings = [family[pk] for pk in booked[key] | in_basket[key] if pk in family]
-                try:
-                    explanation = price_meal(
-                        beneficiary,
-                        option,
-                        day,
-                        siblings,
-                        access,
-                        tariff=tariffs.get(service),
-                        fallback_price=access.option_price,
-                    )
-                except rules.NoTariffError as error:
-                    entry.explanation = str(error)
-                else:
-                    entry.price = explanation.unit_price
-                    entry.explanation = explanation.explanation_fr
-                entries.append(entry)
-            months.append(
-                ServiceMonth(
-                    service={"id": service, "title": option.parent.title},
-                    tariff_option={"id": option.pk, "title": option.title},
-                    days=entries,
-                )
-            )
-        result.append(
-            BeneficiaryMonth(
-                beneficiary={"id": beneficiary.pk, "name": str(beneficiary)}, services=months
-            )
+    def accesses_of(self, beneficiary_id) -> list:
+        found = [a for (b, _service), a in self.accesses.items() if b == beneficiary_id]
+        return sorted(found, key=lambda access: access.tariff_option.parent_id)
+
+    def service_month(self, beneficiary, access, days, now) -> ServiceMonth:
+        option = access.tariff_option
+        return ServiceMonth(
+            service={"id": option.parent_id, "title": option.parent.title},
+            tariff_option={"id": option.pk, "title": option.title},
+            days=[self.day(beneficiary, access, day, now) for day in days],
         )
-    return result
+
+    def day(self, beneficiary, access, day, now) -> CalendarDay:
+        service = access.tariff_option.parent_id
+        window = self.windows.get(service)
+        if window is None:
+            return CalendarDay(day, CLOSED, _("Ce service n'a pas encore de calendrier."))
+        state, booking_deadline, cancellation_deadline = self._service_day(window, service, day)
+        if not state.open:
+            return CalendarDay(day, CLOSED, state.reason)
+        key = (service, day)
+        in_basket = self.in_basket.get(key, set())
+        refusal = rules.meal_refusal(
+            rules.MealDay(
+                state=state,
+                booking_deadline=booking_deadline,
+                capacity=window.daily_capacity,
+                seats_taken=self.taken[key] + len(in_basket),
+                booked=beneficiary.pk in self.booked[key],
+                in_basket=beneficiary.pk in in_basket,
+            ),
+            now,
+        )
+        entry = CalendarDay(
+            day,
+            _STATE_OF_REFUSAL[refusal and refusal.code],
+            booking_deadline=booking_deadline,
+            cancellation_deadline=cancellation_deadline,
+        )
+        siblings = [self.family[pk] for pk in self.booked[key] | in_basket if pk in self.family]
+        try:
+            explanation = self._price(beneficiary, access, day, siblings)
+        except rules.NoTariffError as error:
+            entry.explanation = str(error)
+        else:
+            entry.price = explanation.unit_price
+            entry.explanation = explanation.explanation_fr
+        return entry
+
+    def _service_day(self, window, service, day) -> tuple:
+        """The day's state and deadlines, the same for every child."""
+        key = (service, day)
+        if key not in self.service_days:
+            state = window.day_state(day)
+            self.service_days[key] = (
+                state,
+                window.booking_deadline(day) if state.open else None,
+                window.cancellation_deadline(day) if state.open else None,
+            )
+        return self.service_days[key]
+
+    def _price(self, beneficiary, access, day, siblings) -> rules.PriceExplanation:
+        """price_meal, once per access, category and rank: what else it reads (the option,
+        its residence and price, the quotient, the grid) comes with the access."""
+        rank = sibling_rank(beneficiary, siblings)
+        key = (access.pk, category_of(beneficiary), rank)
+        if key not in self.prices:
+            try:
+                self.prices[key] = price_meal(
+                    beneficiary,
+                    access.tariff_option,
+                    day,
+                    siblings,
+                    access,
+                    tariff=self.tariffs.get(access.tariff_option.parent_id),
+                    fallback_price=access.option_price,
+                )
+            except rules.NoTariffError as error:
+                self.prices[key] = error
+        if isinstance(self.prices[key], rules.NoTariffError):
+            raise self.prices[key]
+        return self.prices[key]
 
 
 def bookable_meals(months, start: date, end: date) -> list[tuple[int, date]]:

@@ -17,9 +17,9 @@ from .calendars import tariff_configs
 from .catalogue import SERVICE_CLASS_SLUG
 from .exceptions import BookingRefused
 from .meals import MEAL_OPTIONS, read_meal_line
-from .models import ACTIVE_BOOKING_STATUSES, Beneficiary, Booking
+from .models import Beneficiary
 from .pricing import price_meal
-from .selectors import accepted_accesses
+from .selectors import accepted_accesses, bookings_by_day
 
 __all__ = ["revalidate_basket"]
 
@@ -34,7 +34,7 @@ def revalidate_basket(basket) -> None:
     unless every line is one meal (quantity 1) of a tariff option of a commune's service, for
     a beneficiary of the basket's owner (the paying family, also when an agent books on its
     behalf), who holds an accepted access to that option at that commune, at the price the
-    tariff grid gives today with the same siblings as when it was added.
+    tariff grid gives today with the siblings of its day, booked or in the basket.
 
     Reads the basket's lines as the order will be written from (`all_lines()`), and a fixed
     number of queries whatever their number."""
@@ -58,16 +58,12 @@ def revalidate_basket(basket) -> None:
     )
     tariffs = tariff_configs(service_ids) if wanted else {}
     # The siblings a meal was priced with: the family's meals of that service and day, booked
-    # or in this basket (add_meals_to_basket's `family_booked | in_basket`).
+    # or in this basket (as add_meals_to_basket prices them, and prices them again).
     siblings = defaultdict(set)
     if wanted:
-        for beneficiary_id, service_id, day in Booking.objects.filter(
-            status__in=ACTIVE_BOOKING_STATUSES,
-            beneficiary_id__in=list(family),
-            service_id__in=service_ids,
-            date__in={meal.date for meal in wanted},
-        ).values_list("beneficiary_id", "service_id", "date"):
-            siblings[service_id, day].add(beneficiary_id)
+        siblings, _taken = bookings_by_day(
+            basket.owner_id, service_ids, {meal.date for meal in wanted}
+        )
     for meal in wanted:
         siblings[meal.service_id, meal.date].add(meal.beneficiary_id)
 

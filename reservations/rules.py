@@ -315,6 +315,69 @@ def open_days(
     ]
 
 
+# --- Can this meal be booked ----------------------------------------------------------------
+# One rule for the month calendar, the basket, the checkout's second look and the booking itself.
+
+NO_ACCESS = "no_access"
+DAY_CLOSED = "closed"
+ALREADY_BOOKED = "booked"
+ALREADY_IN_BASKET = "in_basket"
+PAST_DEADLINE = "past_deadline"
+DAY_FULL = "full"
+
+
+@dataclass(frozen=True)
+class MealDay:
+    """What decides whether one beneficiary's meal on one day can be booked: the day's state,
+    its booking deadline (None: the service sets none), the seats (capacity None: unlimited;
+    `seats_wanted` are those asked for at once that day), and the family's own situation."""
+
+    state: DayState
+    booking_deadline: datetime | None
+    capacity: int | None = None
+    seats_taken: int = 0
+    seats_wanted: int = 1
+    booked: bool = False
+    in_basket: bool = False
+    access_accepted: bool = True
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a meal cannot be booked: a code for the screens, a sentence for the parent."""
+
+    code: str
+    reason: str
+
+
+def meal_refusal(meal: MealDay, now: datetime) -> Refusal | None:
+    """None when the meal can be booked at `now`, else the first reason it cannot, in this
+    order: no accepted access, day closed, already booked, already in the basket, booking
+    deadline passed, not enough seats left."""
+    if not meal.access_accepted:
+        return Refusal(NO_ACCESS, _("Pas d'accès accepté à ce service pour ce bénéficiaire."))
+    if not meal.state.open:
+        return Refusal(DAY_CLOSED, _("Jour fermé : %(reason)s.") % {"reason": meal.state.reason})
+    if meal.booked:
+        return Refusal(ALREADY_BOOKED, _("Ce repas est déjà réservé."))
+    if meal.in_basket:
+        return Refusal(ALREADY_IN_BASKET, _("Ce repas est déjà dans votre panier."))
+    deadline = meal.booking_deadline
+    if deadline is not None and now.astimezone(UTC) >= deadline.astimezone(UTC):
+        return Refusal(
+            PAST_DEADLINE,
+            _("La date limite de réservation était %(deadline)s.")
+            % {"deadline": format_deadline(deadline)},
+        )
+    if meal.capacity is not None and meal.seats_taken + meal.seats_wanted > meal.capacity:
+        left = max(meal.capacity - meal.seats_taken, 0)
+        return Refusal(
+            DAY_FULL,
+            _("Plus assez de places ce jour-là (places restantes : %(left)s).") % {"left": left},
+        )
+    return None
+
+
 # --- Tariffs ---------------------------------------------------------------------------------
 
 CHILD = "child"

@@ -1,13 +1,15 @@
 """Read queries, scoped to whoever asks: a parent sees their own rows, an agent their communes'."""
 
 import re
+from collections import Counter, defaultdict
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from .exceptions import UnknownBeneficiary
 from .models import (
+    ACTIVE_BOOKING_STATUSES,
     AccessDocument,
     AccessStatus,
     Beneficiary,
@@ -68,6 +70,29 @@ def accepted_accesses(account, beneficiary_ids, service_ids=None) -> dict:
         # The latest decision wins when a family holds two options of one service.
         accesses[(link.beneficiary_id, access.tariff_option.parent_id)] = access
     return accesses
+
+
+def bookings_by_day(account, service_ids, days, *, capped_service_ids=()) -> tuple[dict, Counter]:
+    """The active bookings of these services on these days: (service id, date) → the ids of
+    the account's beneficiaries booked, and (service id, date) → the seats everyone's bookings
+    take, counted for the services of `capped_service_ids` only. Two queries at most."""
+    active = Booking.objects.filter(
+        service_id__in=list(service_ids), date__in=list(days), status__in=ACTIVE_BOOKING_STATUSES
+    )
+    family = defaultdict(set)
+    for service_id, day, beneficiary_id in active.filter(account=account).values_list(
+        "service_id", "date", "beneficiary_id"
+    ):
+        family[service_id, day].add(beneficiary_id)
+    taken = Counter()
+    if capped_service_ids:
+        seats = (
+            active.filter(service_id__in=list(capped_service_ids))
+            .values("service_id", "date")
+            .annotate(seats=Count("pk"))
+        )
+        taken.update({(row["service_id"], row["date"]): row["seats"] for row in seats})
+    return family, taken
 
 
 def _with_details(queryset: QuerySet) -> QuerySet:

@@ -50,6 +50,6 @@ def test_two_parents_racing_for_the_last_seat_one_wins_the_other_pays_nothing(at
 
     body = responses[loser].json()
     assert body["detail"].startswith("Certains repas ne peuvent plus être réservés")
-    assert "il ne reste plus de place ce jour-là" in body["errors"][0]["message"]
+    assert "Plus assez de places ce jour-là" in body["errors"][0]["message"]
     assert general_pot(parents[loser]) == Decimal("10.00")
     assert not Order.objects.filter(user=parents[loser]).exists()

@@ -1,12 +1,13 @@
 """An agent closes day D while a parent pays for meals on D, with real threads on PostgreSQL.
 
-Both lock the service's calendar row. Whatever the order, the end state is consistent: either
-the checkout wins and the closure then cancels that booking, refunds it to the service's pot and
-e-mails the family; or the closure wins and the checkout is refused for D, paying nothing. Never
-a confirmed booking on a closed day, never money lost (wallet/integrity.py), never a deadlock.
+Both lock the day (reservations/capacity.py). Whatever the order, the end state is consistent:
+either the checkout wins and the closure then cancels that booking, refunds it to the service's
+pot and e-mails the family; or the closure wins and the checkout is refused for D, paying
+nothing. Never a confirmed booking on a closed day, never money lost (wallet/integrity.py), never
+a deadlock.
 
 Each ordering is forced by pausing one side while it holds the lock: the other side then really
-queues on the row."""
+queues on the lock."""
 
 import threading
 import time
@@ -18,7 +19,7 @@ from django.db import connection
 from django.test import Client
 from oscar.core.loading import get_model
 
-from reservations import bookings, closures
+from reservations import capacity, closures
 from reservations.closures import close_day
 from reservations.models import Booking, BookingStatus, Closure
 from tests.booking_factories import (
@@ -41,11 +42,11 @@ Basket = get_model("basket", "Basket")
 Order = get_model("order", "Order")
 
 PRICE = Decimal("3.30")
-# Long enough for the other thread to reach the row lock and queue on it.
+# Long enough for the other thread to reach the lock and queue on it.
 PAUSE = 0.5
 # A thread never waits longer than this for the other one: a hang fails the test instead.
 TIMEOUT = 30
-CLOSED_DAY_REFUSAL = "le service est fermé ce jour-là (Fermeture exceptionnelle : Grève)"
+CLOSED_DAY_REFUSAL = "Jour fermé : Fermeture exceptionnelle : Grève."
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def after(event, work):
 
 def pause_after(monkeypatch, module, name, event):
     """Make `module.name` set `event` once it has run, then hold on (its locks with it) for a
-    moment, so that the other thread reaches the same row lock and queues on it."""
+    moment, so that the other thread reaches the same lock and queues on it."""
     original = getattr(module, name)
 
     def paused(*args, **kwargs):
@@ -175,7 +176,7 @@ def test_the_checkout_holding_the_lock_wins_then_the_closure_cancels_and_refunds
     basket = add_meals(world["parent"], world["meal"], [(world["lea"], MEAL_DAY)])
     basket = add_meals(world["parent"], world["meal"], [(world["lea"], OTHER_MEAL_DAY)])
     locked = threading.Event()
-    pause_after(monkeypatch, bookings, "_lock_services", locked)
+    pause_after(monkeypatch, capacity, "lock_meal_days", locked)
 
     response, closed = run_together(
         checking_out(world["parent"], basket),
@@ -194,7 +195,7 @@ def test_the_closure_holding_the_lock_wins_then_the_checkout_is_refused_and_pays
         world["parent"], world["meal"], [(world["lea"], MEAL_DAY), (world["lea"], OTHER_MEAL_DAY)]
     )
     locked = threading.Event()
-    # Called by close_day with the calendar row locked, before it commits.
+    # Called by close_day with the day locked, before it commits.
     pause_after(monkeypatch, closures, "_email_families", locked)
 
     response, closed = run_together(
@@ -212,7 +213,7 @@ def test_a_family_already_booked_that_day_paying_while_the_day_closes_does_not_d
 ):
     """Léa is already booked on D; Claire pays for Tom on D while the agent closes D. The
     closure refunds Léa into Claire's service pot, which the checkout's wallet debit locks too:
-    the checkout must take the calendar lock before the pots, as the closure does, or each waits
+    the checkout must take the day lock before the pots, as the closure does, or each waits
     for the other (PostgreSQL then kills one with a deadlock error)."""
     make_booking(world["lea"], service=world["service"], tariff_option=world["meal"])
     # The pot exists already, as after any earlier refund: both sides lock the same row.

@@ -155,8 +155,8 @@ def test_a_meal_past_its_booking_deadline_aborts_the_checkout(client, parent, ch
     assert [error["beneficiary"] for error in body["errors"]] == [tom.pk]
     assert body["errors"][0]["date"] == "2030-03-12"
     assert body["errors"][0]["message"] == (
-        f"{tom.first_name}, Cantine de Rosières, le 12/03/2030 : la date limite de réservation "
-        "était le 08/03 à 10:00. Retirez ce repas de votre panier."
+        f"{tom.first_name}, Cantine de Rosières, le 12/03/2030 : La date limite de réservation "
+        "était le 08/03 à 10:00. Retirez ce repas du panier."
     )
 
 
@@ -170,7 +170,7 @@ def test_a_day_closed_since_the_basket_was_filled_is_refused(client, parent, chi
     response = checkout(client, basket, "wallet")
 
     body = refused_unchanged(response, parent, basket, Decimal("20.00"))
-    assert "fermé ce jour-là (Fermeture exceptionnelle : Grève)" in body["errors"][0]["message"]
+    assert "Jour fermé : Fermeture exceptionnelle : Grève." in body["errors"][0]["message"]
 
 
 def test_a_meal_already_booked_is_refused(client, parent, children, canteen):
@@ -185,7 +185,7 @@ def test_a_meal_already_booked_is_refused(client, parent, children, canteen):
 
     body = refused_unchanged(response, parent, basket, Decimal("20.00"))
     assert body["errors"][0]["message"].endswith(
-        "ce repas est déjà réservé. Retirez-le de votre panier."
+        "Ce repas est déjà réservé. Retirez ce repas du panier."
     )
 
 
@@ -201,7 +201,7 @@ def test_a_full_day_is_refused_and_counts_the_meals_of_the_same_order(client, pa
 
     body = refused_unchanged(response, parent, basket, Decimal("20.00"))
     assert [(e["beneficiary"], e["date"]) for e in body["errors"]] == [(tom.pk, "2030-03-12")]
-    assert "il ne reste plus de place ce jour-là" in body["errors"][0]["message"]
+    assert "Plus assez de places ce jour-là (places restantes : 0)" in body["errors"][0]["message"]
 
 
 def test_another_familys_beneficiary_in_a_basket_is_refused(client, parent, canteen):

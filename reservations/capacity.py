@@ -1,0 +1,62 @@
+"""Locks on the days of a service, taken before any seat is counted or any day closed.
+
+A checkout locks only the (service, day) pairs of its meals: checkouts of other days or other
+services never wait on it. Days of a service with a capacity are locked exclusively (two
+checkouts must not both count the last seat); days without a capacity share the lock, so
+their checkouts run side by side, yet a closure, which locks its day exclusively, waits for
+them and they for it. Everyone takes these locks first, in one order (by service, then date),
+and the wallet's pots after: a checkout and a closure cannot deadlock.
+
+PostgreSQL advisory transaction locks, released at commit or rollback. SQLite (the embedded
+default) takes no such lock: it runs one writing transaction at a time anyway."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import connection
+
+from .meals import FIRST_MEAL_DATE, basket_meal_lines
+from .models import ServiceCalendar
+
+# The high byte keeps these keys apart from any other advisory lock of the platform.
+_KEY_SPACE = 0x52 << 56
+
+
+def lock_basket_days(basket) -> None:
+    """Lock the days of the meals in `basket`, as `book_order` will, before the checkout
+    touches the wallet. Lines that are not readable meals lock nothing (they are refused)."""
+    lock_meal_days(
+        (line.service_id, line.date)
+        for line in basket_meal_lines(line__basket=basket)
+        if line.service_id is not None and line.date is not None
+    )
+
+
+def lock_meal_days(meal_days: Iterable[tuple[int, date]], *, exclusive: bool = False) -> None:
+    """Lock each (service id, date) pair until the end of the transaction: exclusively for a
+    service with a daily capacity (or with `exclusive`, as a closure does), shared otherwise."""
+    pairs = sorted({(service_id, day) for service_id, day in meal_days if day is not None})
+    if not pairs or connection.vendor != "postgresql":
+        return
+    capped = set()
+    if not exclusive:
+        capped = set(
+            ServiceCalendar.objects.filter(
+                service_id__in={service_id for service_id, _day in pairs},
+                daily_capacity__isnull=False,
+            ).values_list("service_id", flat=True)
+        )
+    keys = [_key(service_id, day) for service_id, day in pairs]
+    shared = [not exclusive and service_id not in capped for service_id, _day in pairs]
+    with connection.cursor() as cursor:
+        # One statement; unnest yields the rows in the array's (sorted) order.
+        cursor.execute(
+            "SELECT CASE WHEN lock.shared THEN pg_advisory_xact_lock_shared(lock.key) "
+            "ELSE pg_advisory_xact_lock(lock.key) END "
+            "FROM unnest(%s::bigint[], %s::boolean[]) AS lock(key, shared)",
+            [keys, shared],
+        )
+
+
+def _key(service_id: int, day: date) -> int:
+    return _KEY_SPACE | (service_id << 24) | (day - FIRST_MEAL_DATE).days
