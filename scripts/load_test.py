@@ -316,6 +316,9 @@ class VirtualParent:
             base_url=base_url,
             headers={**PROXY_HEADERS, "Origin": base_url.replace("http:", "https:")},
             timeout=180,
+            # A connection per request, as a proxy in front of gunicorn does by default: a
+            # saturated gthread worker closes kept-alive connections whose next request waits.
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
         self.month = date.today().replace(day=1)
         self.last_month = self.month
