@@ -23,8 +23,10 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# The dev server, plus the periodic tasks (card payment expiry, ledger check) in-process while no
+# broker is configured; Ctrl-C stops both.
 run: seed
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py serve $(HOST):$(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
