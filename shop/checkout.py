@@ -1,23 +1,60 @@
-"""Paying a basket, for every front end: POST /api/checkout/ (shop/api/views/checkout.py) and
-the parent's checkout page (themes/views/checkout.py) run this same sequence.
+"""The checkout: a family's basket placed as an Oscar order and paid with the porte-monnaie, a
+card, or both. One use case for every front end: POST /api/checkout/, the parent's checkout
+page and the agent's booking screen call `checkout()` with plain arguments; none of them holds a
+request or a serializer here.
 
-The caller opens the transaction and locks the basket row (`locked_basket`), so the same
-checkout sent twice (a double click) places one order and debits once: the second request
-waits, then gets the order the first placed. The card gateway is asked only after the commit."""
+The sequence is Oscar's `OrderPlacementMixin` (handle_payment, then place_order, with payment
+sources and events), in one transaction that starts by locking the basket row: the same checkout
+sent twice (a double click) places one order and debits once, the second call waiting, then
+answering with the order the first placed. The card gateway is asked only after the commit
+(shop.payment.processing.card_details), never under a row lock."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.db import transaction
 from django.utils.translation import gettext as _
-from oscar.core.loading import get_model
-from rest_framework import serializers
+from oscar.apps.checkout.mixins import OrderPlacementMixin
+from oscar.core.loading import get_class, get_model
 
-from shop.api.serializers.checkout import CheckoutSerializer
+from reservations.capacity import lock_basket_days
+from reservations.revalidation import revalidate_basket
+from shop.order.creator import BulkOrderCreator, prefetch_line_relations
 from shop.payment import processing
+from shop.payment.constants import (
+    CARD_MINIMUM_AMOUNT,
+    ORDER_PAID,
+    ORDER_PENDING,
+    WALLET_DEBIT_EVENT,
+    WALLET_SOURCE,
+    PaymentMethod,
+)
+from shop.payment.exceptions import (
+    BasketNotFound,
+    BasketNotPayable,
+    CardAmountTooSmall,
+    TotalChanged,
+    WalletShortfall,
+)
+from wallet import gateways, ledger
+from wallet.exceptions import InsufficientFundsError
+from wallet.models import CardPayment, CardPaymentPurpose
+from wallet.money import euros
+from wallet.rules import ZERO, split_payment
 
-__all__ = ["CheckoutResult", "checkout_basket", "locked_basket"]
+__all__ = ["CheckoutResult", "checkout"]
 
+Applicator = get_class("offer.applicator", "Applicator")
 Basket = get_model("basket", "Basket")
 Order = get_model("order", "Order")
+OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
+Repository = get_class("shipping.repository", "Repository")
+Selector = get_class("partner.strategy", "Selector")
+Source = get_model("payment", "Source")
+Transaction = get_model("payment", "Transaction")
+
+PARENT = "parent"  # the payer acting for themself (accounts' ActorRole.PARENT)
 
 
 @dataclass(frozen=True)
@@ -27,26 +64,226 @@ class CheckoutResult:
     placed_now: bool  # False: the order placed earlier for this basket, answered again
 
 
-def locked_basket(owner, basket_id):
-    """`owner`'s basket, row-locked until the transaction ends; None when there is no such
-    basket of theirs (another parent's basket is as missing as an unknown one)."""
-    return Basket.objects.select_for_update().filter(owner=owner, pk=basket_id).first()
+def checkout(
+    basket_id: int,
+    *,
+    payer,
+    payment_method: str,
+    actor=None,
+    actor_role: str = PARENT,
+    expected_total: Decimal | None = None,
+) -> CheckoutResult:
+    """Place and pay `payer`'s basket `basket_id`; `actor` (the payer by default) is who acts:
+    the parent, or an agent booking for the family (`actor_role` "agent"), recorded on the
+    wallet debit and on the bookings. A total other than `expected_total` (what the payer
+    saw) is refused.
+
+    Raises CheckoutRefused (BasketNotFound, BasketNotPayable, TotalChanged),
+    UnableToTakePayment (WalletShortfall with `missing`, CardAmountTooSmall) or BookingRefused;
+    nothing is written then."""
+    if payment_method not in PaymentMethod.values:
+        raise ValueError(f"Unknown payment method {payment_method!r}")
+    with transaction.atomic():
+        basket = Basket.objects.select_for_update().filter(owner=payer, pk=basket_id).first()
+        if basket is None:
+            raise BasketNotFound(_("Aucun panier de ce numéro à votre nom."))
+        order = Order.objects.filter(basket=basket).first()
+        if order is not None:
+            return CheckoutResult(order, processing.outcome_of(order), placed_now=False)
+        placement = OrderPlacement(payer, actor or payer, actor_role)
+        order = placement.place(basket, payment_method, expected_total)
+    return CheckoutResult(order, placement.outcome, placed_now=True)
 
 
-def checkout_basket(request, basket, data: dict) -> CheckoutResult:
-    """Place and pay the order of `basket` (locked by the caller, inside its transaction) with
-    the checkout serializer's `data` (`basket` URL, `payment_method`, optional `total`).
+class OrderPlacement(OrderPlacementMixin):
+    """Oscar's order placement, without a view: the payer's strategy prices the basket (the
+    prices frozen on its lines), nothing ships, and our BulkOrderCreator writes the order."""
 
-    Raises serializers.ValidationError ({field: [messages]}), UnableToTakePayment (with
-    WalletShortfall's `missing`) or BookingRefused; nothing is written then."""
-    order = Order.objects.filter(basket=basket).first()
-    if order is not None:
-        return CheckoutResult(order, processing.outcome_of(order), placed_now=False)
-    if not basket.can_be_edited:
-        raise serializers.ValidationError(
-            {"basket": [_("Ce panier ne peut plus être payé : rechargez votre panier.")]}
+    outcome: processing.PaymentOutcome | None = None
+
+    def __init__(self, payer, actor, actor_role: str):
+        self.payer = payer
+        self.actor = actor
+        self.actor_role = actor_role
+
+    def place(self, basket, payment_method: str, expected_total: Decimal | None):
+        """Check, pay and write the order of the locked `basket`; returns the order."""
+        total, shipping_method, shipping_charge = self._priced(basket)
+        if expected_total is not None and expected_total != total.incl_tax:
+            raise TotalChanged(
+                _(
+                    "Le total de votre panier est de %(total)s et non de %(posted)s : il a "
+                    "changé depuis son affichage. Vérifiez-le avant de payer."
+                )
+                % {"total": euros(total.incl_tax), "posted": euros(expected_total)},
+                total=total.incl_tax,
+                expected=expected_total,
+            )
+        # The services' calendars before the wallet's pots, in the order a closure takes them
+        # (it locks the calendar, then refunds into the pots): never the other way round.
+        lock_basket_days(basket)
+        # Nothing the basket holds is trusted (quantities, products, beneficiaries, frozen
+        # prices): each line is checked again before any money moves. BookingRefused aborts.
+        revalidate_basket(basket)
+        order_number = str(self.generate_order_number(basket))
+        self.outcome = self.handle_payment(
+            order_number, total, basket=basket, method=payment_method
         )
-    serializer = CheckoutSerializer(data=data, context={"request": request, "basket": basket})
-    serializer.is_valid(raise_exception=True)
-    order = serializer.save()
-    return CheckoutResult(order, serializer.outcome, placed_now=True)
+        order = self.place_order(
+            order_number=order_number,
+            user=self.payer,
+            basket=basket,
+            shipping_address=None,
+            shipping_method=shipping_method,
+            shipping_charge=shipping_charge,
+            order_total=total,
+            status=ORDER_PENDING,
+        )
+        if not self.outcome.card_amount:
+            order.set_status(ORDER_PAID)
+        basket.submit()
+        return order
+
+    def _priced(self, basket):
+        """The basket's total as Oscar computes it (offers applied, no shipping), after
+        checking that it can be paid at all."""
+        if not basket.can_be_edited:
+            raise BasketNotPayable(_("Ce panier ne peut plus être payé : rechargez votre panier."))
+        basket.strategy = Selector().strategy(user=self.payer)
+        if basket.is_empty:
+            raise BasketNotPayable(_("Votre panier est vide : rien à payer."))
+        Applicator().apply(basket, self.payer)
+        # Oscar asks each line's product class whether it ships, then the order creator reads
+        # the lines' partners, parents and options: load them all at once, on the basket's
+        # own lines (a reload would drop the offers' discounts).
+        prefetch_line_relations(basket.all_lines())
+        shipping_method = Repository().get_default_shipping_method(basket=basket, user=self.payer)
+        shipping_charge = shipping_method.calculate(basket)
+        total = OrderTotalCalculator().calculate(basket, shipping_charge)
+        return total, shipping_method, shipping_charge
+
+    def place_order(
+        self,
+        order_number,
+        user,
+        basket,
+        shipping_address,
+        shipping_method,
+        shipping_charge,
+        order_total,
+        billing_address=None,
+        surcharges=None,
+        **kwargs,
+    ):
+        """Oscar's OrderPlacementMixin.place_order, with our BulkOrderCreator (shop/order/),
+        which tells `order_placed`'s receivers who acted."""
+        order = BulkOrderCreator().place_order(
+            user=user,
+            order_number=order_number,
+            basket=basket,
+            shipping_address=shipping_address,
+            shipping_method=shipping_method,
+            shipping_charge=shipping_charge,
+            total=order_total,
+            billing_address=billing_address,
+            surcharges=surcharges,
+            actor=self.actor,
+            actor_role=self.actor_role,
+            **kwargs,
+        )
+        self.save_payment_details(order)
+        return order
+
+    # --- Payment ---------------------------------------------------------------------------
+
+    def handle_payment(self, order_number, total, **kwargs):
+        basket, method = kwargs["basket"], kwargs["method"]
+        charges = processing.basket_charges(basket)
+        if sum((charge.amount for charge in charges), ZERO) != total.incl_tax:
+            # A basket-level discount the lines do not carry: the wallet could not say which
+            # service it pays. No such offer exists; refuse rather than guess.
+            raise ValueError("The basket's lines do not add up to its total.")
+        paid, transfer = ZERO, None
+        if method != PaymentMethod.CARD:
+            paid, transfer = self._pay_from_wallet(basket, charges, order_number, method)
+        wallet_amount, card_amount = split_payment(total.incl_tax, paid)
+        if wallet_amount:
+            self._record_wallet_debit(transfer, wallet_amount, total.currency)
+        outcome = processing.PaymentOutcome(method, wallet_amount, card_amount)
+        if card_amount:
+            _check_card_amount(card_amount, wallet_amount)
+            outcome.commune = processing.single_commune(c.commune_id for c in charges)
+            outcome.card_payment = CardPayment.objects.create(
+                owner=self.payer,
+                purpose=CardPaymentPurpose.ORDER,
+                amount=card_amount,
+                currency=total.currency,
+                # No network here: the gateway is only asked once the order is committed.
+                gateway=gateways.gateway_for(outcome.commune).code,
+                order_number=order_number,
+                idempotency_key=f"order:{order_number}:card",
+            )
+        return outcome
+
+    def _pay_from_wallet(self, basket, charges, order_number, method):
+        try:
+            payment = ledger.pay_from_wallet(
+                self.payer,
+                charges,
+                reference=order_number,
+                idempotency_key=f"basket:{basket.id}",
+                actor=self.actor,
+                actor_role=self.actor_role,
+                allow_partial=method == PaymentMethod.WALLET_AND_CARD,
+            )
+        except InsufficientFundsError as error:
+            raise WalletShortfall(str(error), error.missing) from error
+        return payment.paid, payment.transfer
+
+    def _record_wallet_debit(self, transfer, amount, currency):
+        source = Source(
+            source_type=processing.source_type(WALLET_SOURCE),
+            currency=currency,
+            amount_allocated=amount,
+            amount_debited=amount,
+            # The ledger transfer that paid: cancelling the order reverses exactly that one.
+            reference=str(transfer.pk),
+            label=_("Porte-monnaie"),
+        )
+        source.create_deferred_transaction(
+            Transaction.DEBIT, amount, reference=str(transfer.pk), status="debited"
+        )
+        self.add_payment_source(source)
+        self.add_payment_event(WALLET_DEBIT_EVENT, amount, reference=str(transfer.pk))
+
+    def save_payment_events(self, order):
+        """Oscar's, with each event's line quantities written in one statement, not per line."""
+        if not self._payment_events:
+            return
+        # BulkOrderCreator leaves the lines it wrote loaded on the order: no query.
+        lines = [(line.pk, line.quantity) for line in order.lines.all()]
+        for event in self._payment_events:
+            event.order = order
+            event.save()
+        PaymentEventQuantity.objects.bulk_create(
+            PaymentEventQuantity(event=event, line_id=line_id, quantity=quantity)
+            for event in self._payment_events
+            for line_id, quantity in lines
+        )
+
+
+def _check_card_amount(card_amount: Decimal, wallet_amount: Decimal) -> None:
+    if card_amount >= CARD_MINIMUM_AMOUNT:
+        return
+    minimum = euros(CARD_MINIMUM_AMOUNT)
+    if wallet_amount:
+        message = _(
+            "Il resterait %(rest)s à payer par carte, or un paiement par carte est d'au moins "
+            "%(minimum)s. Rechargez votre porte-monnaie ou payez toute la commande par carte."
+        ) % {"rest": euros(card_amount), "minimum": minimum}
+    else:
+        message = _(
+            "Un paiement par carte est d'au moins %(minimum)s : payez cette commande avec le "
+            "porte-monnaie."
+        ) % {"minimum": minimum}
+    raise CardAmountTooSmall(message)

@@ -1,15 +1,13 @@
 """An agent books meals on a parent's behalf, paid from the parent's porte-monnaie.
 
-The meals go through the parents' own path: `reservations.planning.add_meals_to_basket` (accepted
-access, open day, booking deadline, duplicates, capacity), then the checkout API's serializer
-(shop/api/serializers/checkout.py) places the order and pays it by wallet, so the wallet debit,
-the payment records and the bookings (`order_placed`) are exactly those of a parent's checkout.
-The bookings then record the agent who made them."""
+The meals go through the parents' own path: `reservations.basket.add_meals_to_basket` (accepted
+access, open day, booking deadline, duplicates, capacity), then the parents' own checkout
+(shop.checkout) places the order and pays it by wallet, so the wallet debit, the payment records
+and the bookings (`order_placed`) are exactly those of a parent's checkout, except for who acted:
+the agent, recorded as such on the wallet debit and on the bookings."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.test import RequestFactory
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -18,8 +16,7 @@ from accounts.roles import ActorRole
 from accounts.selectors import communes_of
 from reservations.basket import add_meals_to_basket
 from reservations.exceptions import BookingRefused
-from reservations.models import Booking
-from shop.api.serializers.checkout import CheckoutSerializer
+from shop.checkout import checkout
 from shop.payment.constants import PaymentMethod
 
 __all__ = ["book_for_parent"]
@@ -44,11 +41,14 @@ def book_for_parent(agent, parent, service, beneficiaries, dates, *, now=None, s
             raise BookingRefused(
                 [], _("Aucun de ces jours n'est ouvert à la réservation : rien n'a été réservé.")
             )
-        order = _checkout_by_wallet(parent, basket)
-        Booking.objects.filter(order_number=order.number).update(
-            booked_by=agent, booked_by_role=ActorRole.AGENT
+        result = checkout(
+            basket.pk,
+            payer=parent,
+            payment_method=PaymentMethod.WALLET,
+            actor=agent,
+            actor_role=ActorRole.AGENT,
         )
-    return order
+    return result.order
 
 
 def _filled_basket(parent, service, beneficiaries, dates, now, skip_closed):
@@ -65,18 +65,3 @@ def _filled_basket(parent, service, beneficiaries, dates, now, skip_closed):
         skip_closed=skip_closed,
         basket=basket,
     )
-
-
-def _checkout_by_wallet(parent, basket):
-    """The checkout API's serializer, as for the parent's own request."""
-    request = RequestFactory().post("/api/checkout/")
-    request.user = parent
-    serializer = CheckoutSerializer(
-        data={
-            "basket": reverse("basket-detail", kwargs={"pk": basket.pk}),
-            "payment_method": PaymentMethod.WALLET,
-        },
-        context={"request": request},
-    )
-    serializer.is_valid(raise_exception=True)
-    return serializer.save()

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from .money import euros
+
 
 class WalletError(Exception):
     """Base class of the errors raised by the wallet."""
@@ -11,8 +13,8 @@ class InsufficientFundsError(WalletError):
     def __init__(self, missing: Decimal):
         self.missing = missing
         super().__init__(
-            _("Solde insuffisant dans le porte-monnaie : il manque %(missing)s €.")
-            % {"missing": f"{missing:.2f}".replace(".", ",")}
+            _("Solde insuffisant dans le porte-monnaie : il manque %(missing)s.")
+            % {"missing": euros(missing)}
         )
 
 
@@ -33,13 +35,13 @@ class RefundExceedsPaymentError(WalletError):
         self.amount = amount
         super().__init__(
             _(
-                "Ce remboursement de %(amount)s € dépasserait ce qui a été payé pour ce repas "
-                "(%(paid)s €, dont %(refunded)s € déjà remboursés) : rien n'a été remboursé. "
+                "Ce remboursement de %(amount)s dépasserait ce qui a été payé pour ce repas "
+                "(%(paid)s, dont %(refunded)s déjà remboursés) : rien n'a été remboursé. "
                 "Contactez votre mairie si vous pensez qu'il s'agit d'une erreur."
             )
             % {
-                "amount": f"{amount:.2f}".replace(".", ","),
-                "paid": f"{paid:.2f}".replace(".", ","),
-                "refunded": f"{already_refunded:.2f}".replace(".", ","),
+                "amount": euros(amount),
+                "paid": euros(paid),
+                "refunded": euros(already_refunded),
             }
         )

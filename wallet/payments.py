@@ -24,6 +24,7 @@ from .gateways.base import GatewayError
 from .gateways.offline import OfflineGateway
 from .gateways.stripe import StripeGateway, event_from_payload
 from .models import CardPayment, CardPaymentPurpose, CardPaymentStatus, GatewayEventRecord
+from .money import euros
 from .signals import card_payment_settled
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def _offered_amount(amount) -> Decimal:
 
 
 def _amount_not_offered_message(offered: list[Decimal]) -> str:
-    amounts = [_euros(amount) for amount in offered]
+    amounts = [euros(amount) for amount in offered]
     listed = (
         amounts[0]
         if len(amounts) == 1
@@ -162,13 +163,7 @@ def _amount_not_offered_message(offered: list[Decimal]) -> str:
             "last": amounts[-1],
         }
     )
-    return _("Montant non proposé : choisissez %(amounts)s €.") % {"amounts": listed}
-
-
-def _euros(amount: Decimal) -> str:
-    if amount == amount.to_integral_value():
-        return str(int(amount))
-    return f"{amount:.2f}".replace(".", ",")
+    return _("Montant non proposé : choisissez %(amounts)s.") % {"amounts": listed}
 
 
 # --- Settling --------------------------------------------------------------------------------

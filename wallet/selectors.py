@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from babel.numbers import format_currency
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
@@ -24,6 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
@@ -38,12 +38,6 @@ Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
 
 PLATFORM_NAME = "Portail Famille"
-
-
-def format_euros(amount: Decimal) -> str:
-    """French money: "15,00 €" with a comma and a non-breaking space before the sign, whatever
-    the language of the request."""
-    return format_currency(amount, "EUR", locale="fr_FR")
 
 
 def pot_name(pot: LedgerAccount) -> str:
@@ -122,11 +116,26 @@ class PotMovement:
 
     @property
     def who_for_owner(self) -> str:
-        """Who moved the money, as the pot's owner reads it: "Vous", the agent's name, or the
-        platform."""
+        """Who moved the money, as the pot's owner reads it: "Vous", "L'agent de Rosières" (an
+        agent booking or adjusting for the family), or the platform."""
+        if self.transfer.actor_role == ActorRole.AGENT:
+            return capfirst(agent_for_family(self.transfer.actor))
         if self.by_owner and self.transfer.actor_role == ActorRole.PARENT:
             return _("Vous")
         return self.actor_name
+
+
+def agent_for_family(agent) -> str:
+    """An agent who acted for a family, as the family reads it: "l'agent de Rosières" (the
+    agent's commune), or "un agent" when the agent has none or several. Their communes are read
+    from `agent.partners`: prefetch them for a list."""
+    communes = [] if agent is None or agent.is_superuser else list(agent.partners.all())
+    if len(communes) != 1:
+        return _("un agent")
+    name = communes[0].name
+    if name[:1].lower() in "aàâeéèêiîoôuûy":
+        return _("l'agent d'%(commune)s") % {"commune": name}
+    return _("l'agent de %(commune)s") % {"commune": name}
 
 
 def movements_of(owner, *, pot_ids=None) -> QuerySet:
@@ -148,8 +157,11 @@ def movements_of(owner, *, pot_ids=None) -> QuerySet:
 
 def hydrate_movements(rows) -> list[PotMovement]:
     rows = list(rows)
-    transfers = Transfer.objects.select_related("actor").in_bulk(
-        {row["transfer_id"] for row in rows}
+    # The actors' communes too: an agent is shown by their commune ("l'agent de Rosières").
+    transfers = (
+        Transfer.objects.select_related("actor")
+        .prefetch_related("actor__partners")
+        .in_bulk({row["transfer_id"] for row in rows})
     )
     pots = LedgerAccount.objects.select_related("service", "commune").in_bulk(
         {row["account_id"] for row in rows}

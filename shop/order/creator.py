@@ -5,11 +5,13 @@ a time, and reads each line's partner, parent product, product class and options
 about twelve queries per meal. `BulkOrderCreator` writes the same rows with one `bulk_create`
 per table, after loading what the lines need in one query per relation. Stock is allocated only
 for product classes that track it (ours do not: no query), and Oscar's analytics counters are
-bumped in one statement per table (shop/order/analytics.py) instead of one per line.
+bumped once the checkout has committed, in one statement per table (shop/order/analytics.py)
+instead of one per line inside it.
 
-`order_placed` is still sent once, with the order, after the rows are written. Oscar's analytics
-receiver, which would bump the counters again line by line, is disconnected by shop.config.Shop:
-the counters are recorded here."""
+`order_placed` is still sent once, with the order, after the rows are written, and says who
+acted (`actor`, `actor_role`: the parent, or the agent booking for the family). Oscar's
+analytics receiver, which would bump the counters line by line inside the checkout, is
+disconnected by shop.config.Shop: the counters are recorded here."""
 
 from decimal import Decimal as D
 
@@ -85,8 +87,12 @@ class BulkOrderCreator(OrderCreator):
         status=None,
         request=None,
         surcharges=None,
+        actor=None,
+        actor_role=None,
         **kwargs,
     ):
+        """Oscar's `place_order`; `actor` and `actor_role` (None: the user, as a parent) go to
+        `order_placed`'s receivers, which record them on the bookings."""
         # Oscar's place_order (oscar/apps/order/utils.py), but for the lines, the stock and the
         # analytics: keep the rest in step with it when upgrading Oscar.
         if basket.is_empty:
@@ -104,8 +110,6 @@ class BulkOrderCreator(OrderCreator):
         # caller (the checkout view, shop/on_behalf.py) lets an error here abort that whole
         # transaction, wallet debit included, so a savepoint would never be rolled back to.
         with transaction.atomic(savepoint=False):
-            # Counter rows created and locked in id order before the order is written.
-            analytics.lock_counters([line.product_id for line in basket_lines], user)
             kwargs["surcharges"] = surcharges
             order = self.create_order_model(
                 user,
@@ -154,9 +158,9 @@ class BulkOrderCreator(OrderCreator):
 
             order_lines = self.create_lines_in_bulk(order, basket_lines)
             self.allocate_stock(basket_lines)
-            analytics.record_order(order, user, order_lines)
+            analytics.record_order_after_commit(order, user, order_lines)
 
-        order_placed.send(sender=self, order=order, user=user)
+        order_placed.send(sender=self, order=order, user=user, actor=actor, actor_role=actor_role)
         return order
 
     def create_order_model(self, user, basket, *args, **kwargs):

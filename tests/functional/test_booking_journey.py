@@ -102,7 +102,7 @@ def general_pot(parent) -> Decimal:
 
 
 def euros(amount: Decimal) -> str:
-    """As wallet.selectors.format_euros writes it: a comma, a no-break space before €."""
+    """As wallet.money.euros writes it in French: a comma, a no-break space before €."""
     return f"{amount:.2f}".replace(".", ",") + "\u00a0€"
 
 

@@ -276,7 +276,7 @@ def test_a_wallet_short_of_money_is_refused_with_the_missing_amount_and_nothing_
 
     assert response.status_code == 400, response.content
     assert response.json()["missing"] == "1.60"
-    assert "il manque 1,60 €" in response.json()["detail"]
+    assert "il manque 1,60\u00a0€" in response.json()["detail"]
     assert not Order.objects.exists()
     basket.refresh_from_db()
     assert basket.status == Basket.OPEN
@@ -519,7 +519,7 @@ def test_a_card_payment_under_50_cents_is_refused_and_nothing_changes(
     response = checkout(client, basket, "card")
 
     assert response.status_code == 400, response.content
-    assert "au moins 0,50 €" in response.json()["detail"]
+    assert "au moins 0,50\u00a0€" in response.json()["detail"]
     assert not Order.objects.exists()
     assert not CardPayment.objects.exists()
 
@@ -534,7 +534,7 @@ def test_a_card_remainder_under_50_cents_is_refused_and_the_wallet_is_not_debite
     response = checkout(client, basket, "wallet+card")
 
     assert response.status_code == 400, response.content
-    assert "Il resterait 0,30 € à payer par carte" in response.json()["detail"]
+    assert "Il resterait 0,30\u00a0€ à payer par carte" in response.json()["detail"]
     assert general_pot(parent) == Decimal("3.00")
     assert not Order.objects.exists()
     assert not Transfer.objects.filter(kind=TransferKind.PURCHASE).exists()
@@ -648,7 +648,7 @@ def test_a_client_total_that_differs_from_the_basket_is_refused(client, parent, 
     response = checkout(client, basket, "wallet", total="6.00")
 
     assert response.status_code == 400, response.content
-    assert "6,60 €" in response.json()["total"][0]
+    assert "6,60\u00a0€" in response.json()["total"][0]
     assert not Order.objects.exists()
     assert general_pot(parent) == Decimal("10.00")
 

@@ -238,7 +238,7 @@ def test_a_wallet_shortfall_shows_the_missing_amount_and_changes_nothing(
 
     assert response.status_code == 200
     shown = page(response)
-    assert "Solde insuffisant dans le porte-monnaie : il manque 3,10 €." in shown
+    assert "Solde insuffisant dans le porte-monnaie : il manque 3,10\u00a0€." in shown
     assert "Rien n'a été réservé ni débité." in shown
     assert snapshot(parent) == before
 

@@ -208,7 +208,8 @@ def test_an_amount_not_offered_is_refused_next_to_the_buttons(client, parent, of
     response = client.post(TOP_UP, {"amount": "7.00"})
 
     assert response.status_code == 200
-    assert "Montant non proposé : choisissez 1, 5, 10, 25 ou 50 €." in text(response)
+    offered = "1,00 €, 5,00 €, 10,00 €, 25,00 € ou 50,00 €"  # text(): no-break spaces as spaces
+    assert f"Montant non proposé : choisissez {offered}." in text(response)
     assert 'id="id_amount_error"' in response.content.decode()
     assert not CardPayment.objects.exists()
 

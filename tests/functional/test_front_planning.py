@@ -415,8 +415,8 @@ def test_paying_by_wallet_places_a_paid_order_books_the_meals_and_debits_the_wal
 
     page = client.get(CHECKOUT)
     assert page.status_code == 200
-    assert "6,20 €" in page.content.decode()
-    assert "10,00 €" in page.content.decode()
+    assert "6,20\u00a0€" in page.content.decode()
+    assert "10,00\u00a0€" in page.content.decode()
     assert 'data-loading="Paiement en cours…"' in page.content.decode()
     response = pay(client, "wallet")
 
@@ -462,7 +462,7 @@ def test_a_wallet_short_of_money_shows_the_missing_amount_and_changes_nothing(
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert "il manque 1,20 €" in page
+    assert "il manque 1,20\u00a0€" in page
     assert f'href="{reverse("portail:wallet")}"' in page
     assert not Order.objects.exists()
     assert general_pot(family.parent) == Decimal("5.00")
@@ -487,7 +487,7 @@ def test_a_basket_changed_since_the_page_was_shown_is_not_paid(clock, client, ca
     )
 
     assert response.status_code == 400
-    assert "Le total de votre panier est de 9,50 €" in response.content.decode()
+    assert "Le total de votre panier est de 9,50\u00a0€" in response.content.decode()
     assert not Order.objects.exists()
 
 
@@ -519,7 +519,7 @@ def test_paying_by_card_with_the_offline_gateway_asks_for_the_test_confirmation(
     assert order.status == "En attente de paiement"
     page = client.get(payment_url).content.decode()
     assert "Paiement de test (aucun débit réel)" in page
-    assert "Confirmer le paiement de test de 6,20 €" in page
+    assert "Confirmer le paiement de test de 6,20\u00a0€" in page
     assert "js.stripe.com" not in page
 
     confirmed = client.post(payment_url)
@@ -546,7 +546,7 @@ def test_wallet_then_card_debits_the_wallet_and_leaves_the_rest_to_the_card(
     assert general_pot(family.parent) == Decimal("0.00")
     assert CardPayment.objects.get().amount == Decimal("1.20")
     page = client.get(response["Location"]).content.decode()
-    assert "Confirmer le paiement de test de 1,20 €" in page
+    assert "Confirmer le paiement de test de 1,20\u00a0€" in page
 
 
 class StripeLikeGateway:
@@ -585,7 +585,7 @@ def test_with_stripe_the_payment_page_loads_stripe_js_with_the_client_secret(
     assert '<script src="https://js.stripe.com/v3/"' in page
     assert 'data-publishable-key="pk_test_portail"' in page
     assert 'data-client-secret="pi_123_secret_456"' in page
-    assert "Payer 6,20 € par carte" in page
+    assert "Payer 6,20\u00a0€ par carte" in page
 
 
 def test_another_parents_order_is_not_found(clock, client, canteen, family):

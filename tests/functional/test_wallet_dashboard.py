@@ -235,12 +235,12 @@ def test_the_agent_of_baneins_credits_a_baneins_pot_with_a_reason_logged_with_th
     assert "Paiement en espèces" in page
     assert "crédité de 7,50" in page
 
-    # The family reads it in its history under the agent's name.
+    # The family reads it in its history as made by their commune's agent.
     client.force_login(family)
     first = client.get("/api/wallet/movements/").json()["results"][0]
     assert (first["amount"], first["who"], first["reason"]) == (
         "7.50",
-        "Jeanne Dupont",
+        "L'agent de Baneins",
         "Paiement en espèces",
     )
 
@@ -323,7 +323,7 @@ def test_a_debit_beyond_the_balance_is_refused_with_the_missing_amount_and_chang
 
     assert response.status_code == 200
     errors = response.context["form"].errors["amount"]
-    assert errors == ["Solde insuffisant dans le porte-monnaie : il manque 5,00 €."]
+    assert errors == ["Solde insuffisant dans le porte-monnaie : il manque 5,00\u00a0€."]
     assert balance(daycare_pot) == Decimal("20.00")
     assert not Transfer.objects.filter(kind=TransferKind.ADJUSTMENT).exists()
 
@@ -436,10 +436,11 @@ def test_the_detail_page_costs_the_same_queries_for_3_and_30_movements(
             daycare_pot, Decimal("1"), reason="x", agent=agent, idempotency_key=f"a:{index}"
         )
 
-    # 18 today: session, user, permissions, the family, its pots and which ones the agent may
-    # adjust, count and page of the history, their transfers and pots, notifications, the
-    # services of the credit form, session save. The history's length costs nothing.
-    with django_assert_max_num_queries(18):
+    # 19 today: session, user, permissions, the family, its pots and which ones the agent may
+    # adjust, count and page of the history, their transfers, their actors' communes and pots,
+    # notifications, the services of the credit form, session save. The history's length costs
+    # nothing.
+    with django_assert_max_num_queries(19):
         response = agent_client.get(detail(family))
 
     # The family's top-up and daycare refund; its Saint-Marcel refund is not the agent's to see.

@@ -121,10 +121,10 @@ def test_the_statement_shows_the_seed_example_with_a_40_euro_total(
     assert general["display"] == f"Tous services : 5,00{NBSP}€"
 
 
-def test_the_display_stays_french_whatever_the_language_asked(parent_client, seed_wallet):
+def test_the_display_follows_the_language_asked(parent_client, seed_wallet):
     response = parent_client.get(WALLET, HTTP_ACCEPT_LANGUAGE="en")
 
-    assert response.json()["total_display"] == f"40,00{NBSP}€"
+    assert response.json()["total_display"] == "€40.00"
 
 
 def test_a_pot_opened_but_never_used_is_left_out_and_an_emptied_pot_stays(
@@ -189,9 +189,10 @@ def test_movements_are_newest_first_with_who_moved_the_money(
         for row in data["results"]
     ]
     assert rows == [
-        ("Garderie de Baneins", "2.00", "adjustment", "Jeanne Dupont", "agent"),
+        # The family reads an agent as their commune's, not by name.
+        ("Garderie de Baneins", "2.00", "adjustment", "L'agent de Baneins", "agent"),
         ("Cantine de Saint-Marcel-en-Dombes", "3.50", "refund", "Portail Famille", "system"),
-        ("Tous services", "-1.50", "purchase", "Jeanne Dupont", "agent"),
+        ("Tous services", "-1.50", "purchase", "L'agent de Baneins", "agent"),
         ("Tous services", "10.00", "top_up", "Vous", "parent"),
     ]
     adjustment = data["results"][0]
@@ -282,11 +283,11 @@ def test_the_statement_and_movements_cost_the_same_queries_for_3_and_30_movement
             top_up(parent, "1.00", index)
 
     # Session and user, then one query for the pots (the statement), or count, page, transfers
-    # with their actors and pots with their services (the history); the session save costs
-    # three (savepoint, update, release).
+    # with their actors, the actors' communes and pots with their services (the history); the
+    # session save costs three (savepoint, update, release).
     with django_assert_max_num_queries(6):
         assert parent_client.get(WALLET).status_code == 200
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = parent_client.get(MOVEMENTS)
 
     assert response.json()["count"] >= movements

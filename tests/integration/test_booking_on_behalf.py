@@ -131,7 +131,7 @@ def test_a_wallet_shortfall_is_refused_with_the_missing_amount_and_nothing_chang
     assert refused.value.missing > 0
     missing = f"{refused.value.missing:.2f}".replace(".", ",")
     assert str(refused.value) == (
-        f"Solde insuffisant dans le porte-monnaie : il manque {missing} €."
+        f"Solde insuffisant dans le porte-monnaie : il manque {missing}\u00a0€."
     )
     assert snapshot(claire) == before
     own_basket.refresh_from_db()

@@ -128,7 +128,7 @@ def test_the_ledger_refuses_a_refund_above_what_the_line_was_paid(
             order_line_id=booking.order_line_id,
         )
 
-    assert "dépasserait ce qui a été payé pour ce repas (3,30 €" in str(refused.value)
+    assert "dépasserait ce qui a été payé pour ce repas (3,30\u00a0€" in str(refused.value)
     assert not Transfer.objects.filter(kind=TransferKind.REFUND).exists()
     assert service_pot(parent, service) == Decimal("0.00")
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -21,7 +22,8 @@ from reservations.bookings import can_cancel, cancel_bookings, cancellation_dead
 from reservations.exceptions import CancellationRefused
 from reservations.rules import PARIS
 from reservations.selectors import MONTH, bookings_of
-from wallet.selectors import format_euros
+from wallet.money import euros
+from wallet.selectors import agent_for_family
 
 from ..access import parent_required
 from ..forms.money import CALENDAR_VIEW, BookingFilterForm, BulkCancelForm
@@ -39,15 +41,21 @@ WEEKDAYS = (
 
 
 def _rows(bookings, now):
-    """Each booking with its cancellation deadline and whether it may still be cancelled: the
-    deadlines of the whole list in one query."""
+    """Each booking with its cancellation deadline, whether it may still be cancelled, and the
+    agent who booked it for the family ("l'agent de Rosières"; None when the family did): the
+    deadlines of the whole list in one query, the agents and their communes in two."""
     bookings = list(bookings)
     deadlines = cancellation_deadlines(bookings)
+    by_agents = [b for b in bookings if b.booked_by_role == ActorRole.AGENT]
+    prefetch_related_objects(by_agents, "booked_by__partners")
     return [
         {
             "booking": booking,
             "deadline": deadlines.get(booking.pk),
             "can_cancel": can_cancel(booking, deadlines.get(booking.pk), now),
+            "booked_by_agent": agent_for_family(booking.booked_by)
+            if booking.booked_by_role == ActorRole.AGENT
+            else None,
         }
         for booking in bookings
     ]
@@ -139,7 +147,7 @@ def refund_message(cancelled) -> str:
         return ""
     return " ".join(
         _("%(amount)s remboursés sur votre porte-monnaie (%(service)s).")
-        % {"amount": format_euros(amount), "service": title}
+        % {"amount": euros(amount), "service": title}
         for title, amount in refunds
     )
 

@@ -1,30 +1,28 @@
 """Paying the basket: the checkout (porte-monnaie, card, or both), the card payment step and the
 order confirmation.
 
-Thin views over the services the JSON API calls: the checkout API's sequence (shop.checkout,
-see shop/api/views/checkout.py) and `wallet.payments` (a card payment confirmed)."""
+Thin views over the services the JSON API calls: the checkout use case (shop.checkout, as POST
+/api/checkout/) and `wallet.payments` (a card payment confirmed)."""
 
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from oscar.apps.payment.exceptions import UnableToTakePayment
 from oscar.core.loading import get_model
-from rest_framework import serializers
 
 from reservations.basket import basket_summary
 from reservations.exceptions import BookingRefused
 from reservations.models import Booking
-from shop.checkout import checkout_basket, locked_basket
+from shop.checkout import checkout
 from shop.payment import processing
 from shop.payment.constants import ORDER_CANCELLED, ORDER_PAID, PaymentMethod
-from shop.payment.exceptions import WalletShortfall
+from shop.payment.exceptions import BasketNotFound, CheckoutRefused, WalletShortfall
 from wallet import payments
 from wallet.models import AccountKind, CardPaymentStatus
 from wallet.selectors import statement_of
@@ -52,26 +50,6 @@ def _wallet_available(account, summary) -> Decimal:
     )
 
 
-def _place_order(request, basket_id: int, method: str, total: Decimal):
-    """Pay the parent's basket as POST /api/checkout/ does (shop.checkout), in one transaction.
-    Returns (order, PaymentOutcome); raises Http404, serializers.ValidationError,
-    UnableToTakePayment or BookingRefused."""
-    with transaction.atomic():
-        basket = locked_basket(request.user, basket_id)
-        if basket is None:
-            raise Http404
-        if basket.is_empty and not Order.objects.filter(basket=basket).exists():
-            # oscar-api would refuse it in English.
-            raise serializers.ValidationError({None: [_("Votre panier est vide : rien à payer.")]})
-        data = {
-            "basket": reverse("basket-detail", kwargs={"pk": basket.pk}),
-            "payment_method": method,
-            "total": str(total),
-        }
-        result = checkout_basket(request, basket, data)
-    return result.order, result.outcome
-
-
 @parent_required
 @require_http_methods(["GET", "POST"])
 def checkout_view(request):
@@ -87,14 +65,16 @@ def checkout_view(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                order, outcome = _place_order(
-                    request, data["basket"], data["payment_method"], data["total"]
+                result = checkout(
+                    data["basket"],
+                    payer=request.user,
+                    payment_method=data["payment_method"],
+                    expected_total=data["total"],
                 )
-            except serializers.ValidationError as refused:
-                for key, errors in refused.detail.items():
-                    target = "payment_method" if key == "payment_method" else None
-                    for error in errors:
-                        form.add_error(target, str(error))
+            except BasketNotFound as error:
+                raise Http404 from error
+            except CheckoutRefused as error:
+                form.add_error(None, str(error))
             except WalletShortfall as error:
                 shortfall = error.missing
                 form.add_error("payment_method", str(error))
@@ -103,7 +83,8 @@ def checkout_view(request):
             except BookingRefused as error:
                 form.add_error(None, error.detail)
             else:
-                if outcome.card_payment is not None:
+                order = result.order
+                if result.outcome.card_payment is not None:
                     return redirect("portail:order_payment", number=order.number)
                 messages.success(
                     request,

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from wallet import payments
 from wallet.api.top_ups import top_up_of
 from wallet.models import AccountKind, CardPaymentStatus
+from wallet.money import euros
 from wallet.selectors import (
-    format_euros,
     hydrate_movements,
     movements_of,
     pot_name,
@@ -137,7 +137,7 @@ def confirm_top_up(request, pk):
         messages.success(
             request,
             _("Votre porte-monnaie a été crédité de %(amount)s.")
-            % {"amount": format_euros(payment.amount)},
+            % {"amount": euros(payment.amount)},
         )
         return redirect("portail:wallet")
     if payment.status == CardPaymentStatus.CANCELED:

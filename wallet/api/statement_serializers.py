@@ -5,7 +5,8 @@ are ready to show, in French ("15,00 €")."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..selectors import format_euros, pot_name
+from ..money import euros, signed_euros
+from ..selectors import pot_name
 
 
 class PotCommuneSerializer(serializers.Serializer):
@@ -36,7 +37,7 @@ class PotSerializer(serializers.Serializer):
         return pot_name(pot)
 
     def get_display(self, pot) -> str:
-        return f"{pot_name(pot)} : {format_euros(pot.balance)}"
+        return f"{pot_name(pot)} : {euros(pot.balance)}"
 
 
 class WalletSerializer(serializers.Serializer):
@@ -47,7 +48,7 @@ class WalletSerializer(serializers.Serializer):
     pots = PotSerializer(many=True)
 
     def get_total_display(self, statement) -> str:
-        return format_euros(statement.total)
+        return euros(statement.total)
 
 
 class MovementPotSerializer(serializers.Serializer):
@@ -82,15 +83,17 @@ class MovementSerializer(serializers.Serializer):
     reference = serializers.CharField(source="transfer.reference")
     who = serializers.CharField(
         source="who_for_owner",
-        help_text=_("« Vous », le nom de l'agent qui a agi pour vous, ou « Portail Famille »."),
+        help_text=_(
+            "« Vous », l'agent de la commune qui a agi pour vous (« L'agent de Rosières »), "
+            "ou « Portail Famille »."
+        ),
     )
     who_role = serializers.CharField(
         source="transfer.actor_role", help_text=_("parent, agent ou system.")
     )
 
     def get_amount_display(self, movement) -> str:
-        sign = "+" if movement.amount > 0 else ""
-        return f"{sign}{format_euros(movement.amount)}"
+        return signed_euros(movement.amount)
 
 
 class MovementFilterSerializer(serializers.Serializer):

@@ -4,7 +4,8 @@ from django.utils.translation import ngettext_lazy
 from django_tables2 import Column, TemplateColumn
 from oscar.core.loading import get_class
 
-from ..selectors import format_euros, pot_name
+from ..money import euros
+from ..selectors import pot_name
 
 DashboardTable = get_class("dashboard.tables", "DashboardTable")
 
@@ -35,5 +36,5 @@ class ParentWalletTable(DashboardTable):
         return format_html_join(
             "",
             "<div>{} : {}</div>",
-            ((pot_name(pot), format_euros(pot.balance)) for pot in record.visible_pots),
+            ((pot_name(pot), euros(pot.balance)) for pot in record.visible_pots),
         )

@@ -14,10 +14,10 @@ from django_tables2 import SingleTableView
 
 from .. import ledger
 from ..exceptions import InsufficientFundsError
+from ..money import euros
 from ..selectors import (
     adjustable_pots,
     adjustment_recorded,
-    format_euros,
     hydrate_movements,
     pot_name,
     services_for_agent,
@@ -139,7 +139,7 @@ def _adjust(request, pot, form) -> bool:
     values = {
         "pot": pot_name(pot),
         "family": pot.owner.get_full_name() or pot.owner.email,
-        "amount": format_euros(abs(form.signed_amount)),
+        "amount": euros(abs(form.signed_amount)),
     }
     if replayed:
         messages.info(

@@ -1,12 +1,7 @@
-"""oscar-api's checkout, paid with the porte-monnaie, a card, or both (see shop/FORKS.md).
+"""POST /api/checkout/'s input and answers. The input serializer only reads what the payer
+chooses (which basket, how to pay, the total they saw); shop.checkout places and pays the
+order, and the server derives every amount itself."""
 
-The view (shop/api/views/checkout.py) runs `save()` in one transaction, with the basket row
-locked: the wallet debit, the order and its payment records are written together or not at
-all. The card itself is asked for after the commit."""
-
-from decimal import Decimal
-
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -14,24 +9,7 @@ from oscar.core.loading import get_model
 from oscarapi.serializers import checkout
 from rest_framework import serializers
 
-from reservations.bookings import lock_calendars
-from reservations.revalidation import revalidate_basket
-from shop.order.creator import BulkOrderCreator, prefetch_line_relations
-from shop.payment import processing
-from shop.payment.constants import (
-    CARD_MINIMUM_AMOUNT,
-    ORDER_PAID,
-    ORDER_PENDING,
-    WALLET_DEBIT_EVENT,
-    WALLET_SOURCE,
-    PaymentMethod,
-)
-from shop.payment.exceptions import CardAmountTooSmall, WalletShortfall
-from shop.payment.processing import PaymentOutcome
-from wallet import gateways, ledger
-from wallet.exceptions import InsufficientFundsError
-from wallet.models import CardPayment, CardPaymentPurpose
-from wallet.rules import ZERO, split_payment
+from shop.payment.constants import PaymentMethod
 
 __all__ = [
     "CheckoutSerializer",
@@ -41,9 +19,6 @@ __all__ = [
 ]
 
 Basket = get_model("basket", "Basket")
-PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
-Source = get_model("payment", "Source")
-Transaction = get_model("payment", "Transaction")
 
 CHOOSE_A_METHOD = gettext_lazy(
     "Choisissez le moyen de paiement : « wallet » (porte-monnaie), « card » (carte bancaire) "
@@ -51,27 +26,21 @@ CHOOSE_A_METHOD = gettext_lazy(
 )
 
 
-def euros(amount: Decimal) -> str:
-    return f"{amount:.2f}".replace(".", ",")
+class BasketNumberField(serializers.HyperlinkedRelatedField):
+    """oscar-api's basket URL, read as the basket's number without a query: the checkout looks
+    the basket up itself, row-locked and among the payer's own."""
 
-
-class LockedBasketField(serializers.HyperlinkedRelatedField):
-    """oscar-api's basket field, which takes the basket the view has just locked (the context's
-    `basket`) as it is, rather than reading its row again."""
+    def __init__(self, **kwargs):
+        super().__init__(view_name="basket-detail", queryset=Basket.objects, **kwargs)
 
     def get_object(self, view_name, view_args, view_kwargs):
-        basket = self.context.get("basket")
-        if basket is not None and str(view_kwargs.get(self.lookup_url_kwarg)) == str(basket.pk):
-            return basket
-        return super().get_object(view_name, view_args, view_kwargs)
+        return int(view_kwargs[self.lookup_url_kwarg])
 
 
-class CheckoutSerializer(checkout.CheckoutSerializer):
-    """The server recomputes every amount from the basket; a client `total` that differs is
-    refused. Services need no shipping: no address, Oscar's no-shipping-required method."""
+class CheckoutSerializer(serializers.Serializer):
+    """What the payer chooses. Services need no shipping: no address is asked."""
 
-    basket = LockedBasketField(view_name="basket-detail", queryset=Basket.objects)
-
+    basket = BasketNumberField()
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices,
         help_text=(
@@ -86,192 +55,12 @@ class CheckoutSerializer(checkout.CheckoutSerializer):
             "null": CHOOSE_A_METHOD,
         },
     )
-
-    outcome: PaymentOutcome | None = None
-
-    def get_initial_order_status(self, basket):
-        return ORDER_PENDING
-
-    def validate(self, attrs):
-        # oscar-api compares the client's total too, but answers in English: compare here.
-        posted_total = attrs.pop("total", None)
-        attrs = super().validate(attrs)
-        total = attrs["order_total"].incl_tax
-        if posted_total is not None and posted_total != total:
-            raise serializers.ValidationError(
-                {
-                    "total": [
-                        _(
-                            "Le total de votre panier est de %(total)s € et non de %(posted)s € :"
-                            " il a changé depuis son affichage. Vérifiez-le avant de payer."
-                        )
-                        % {"total": euros(total), "posted": euros(posted_total)}
-                    ]
-                }
-            )
-        return attrs
-
-    def _shipping_method(self, request, basket, shipping_method_code, shipping_address):
-        # The first step of oscar-api's validate() after the offers are applied to the lines:
-        # Oscar asks each line's product class whether it ships (a query per line) before the
-        # order creator reads the lines' partners, parents and options. Load them all at once,
-        # on the basket's own lines (a reload would drop the offers' discounts).
-        prefetch_line_relations(basket.all_lines())
-        return super()._shipping_method(request, basket, shipping_method_code, shipping_address)
-
-    def create(self, validated_data):
-        """Pay (wallet debit, card payment to confirm), then write the order with its payment
-        records, as Oscar's checkout does: handle_payment, then place_order."""
-        basket = validated_data["basket"]
-        # The services' calendars before the wallet's pots, in the order a closure takes them
-        # (it locks the calendar, then refunds into the pots): never the other way round.
-        lock_calendars(
-            line.product.parent_id for line in basket.all_lines() if line.product.parent_id
-        )
-        # Nothing the basket holds is trusted (quantities, products, beneficiaries, frozen
-        # prices): each line is checked again before any money moves. BookingRefused aborts.
-        revalidate_basket(basket)
-        order_number = str(self.generate_order_number(basket))
-        self.outcome = self.handle_payment(
-            order_number,
-            validated_data["order_total"],
-            basket=basket,
-            method=validated_data["payment_method"],
-        )
-        order = super().create(validated_data)
-        if not self.outcome.card_amount:
-            order.set_status(ORDER_PAID)
-        basket.submit()
-        return order
-
-    def place_order(
-        self,
-        order_number,
-        user,
-        basket,
-        shipping_address,
-        shipping_method,
-        shipping_charge,
-        order_total,
-        billing_address=None,
-        surcharges=None,
-        **kwargs,
-    ):
-        """Oscar's OrderPlacementMixin.place_order, with our BulkOrderCreator: the order lines,
-        their prices and attributes are written in bulk, and Oscar's analytics counters created,
-        locked and bumped in a few statements (shop/order/)."""
-        shipping_address = self.create_shipping_address(user, shipping_address)
-        billing_address = self.create_billing_address(
-            user, billing_address, shipping_address, **kwargs
-        )
-        if "status" in kwargs:
-            status = kwargs.pop("status")
-        else:
-            status = self.get_initial_order_status(basket)
-        request = kwargs.pop("request") if "request" in kwargs else self.request
-        order = BulkOrderCreator().place_order(
-            user=user,
-            order_number=order_number,
-            basket=basket,
-            shipping_address=shipping_address,
-            shipping_method=shipping_method,
-            shipping_charge=shipping_charge,
-            total=order_total,
-            billing_address=billing_address,
-            status=status,
-            request=request,
-            surcharges=surcharges,
-            **kwargs,
-        )
-        self.save_payment_details(order)
-        return order
-
-    def handle_payment(self, order_number, total, **kwargs):
-        basket, method = kwargs["basket"], kwargs["method"]
-        charges = processing.basket_charges(basket)
-        if sum((charge.amount for charge in charges), ZERO) != total.incl_tax:
-            # A basket-level discount the lines do not carry: the wallet could not say which
-            # service it pays. No such offer exists; refuse rather than guess.
-            raise ValueError("The basket's lines do not add up to its total.")
-        paid, transfer = ZERO, None
-        if method != PaymentMethod.CARD:
-            try:
-                payment = ledger.pay_from_wallet(
-                    self.request.user,
-                    charges,
-                    reference=order_number,
-                    idempotency_key=f"basket:{basket.id}",
-                    allow_partial=method == PaymentMethod.WALLET_AND_CARD,
-                )
-            except InsufficientFundsError as error:
-                raise WalletShortfall(str(error), error.missing) from error
-            paid, transfer = payment.paid, payment.transfer
-        wallet_amount, card_amount = split_payment(total.incl_tax, paid)
-        if wallet_amount:
-            self._record_wallet_debit(transfer, wallet_amount, total.currency)
-        outcome = PaymentOutcome(method, wallet_amount, card_amount)
-        if card_amount:
-            self._check_card_amount(card_amount, wallet_amount)
-            outcome.commune = processing.single_commune(c.commune_id for c in charges)
-            outcome.card_payment = CardPayment.objects.create(
-                owner=self.request.user,
-                purpose=CardPaymentPurpose.ORDER,
-                amount=card_amount,
-                currency=total.currency,
-                # No network here: the gateway is only asked once the order is committed.
-                gateway=gateways.gateway_for(outcome.commune).code,
-                order_number=order_number,
-                idempotency_key=f"order:{order_number}:card",
-            )
-        return outcome
-
-    def _record_wallet_debit(self, transfer, amount, currency):
-        source = Source(
-            source_type=processing.source_type(WALLET_SOURCE),
-            currency=currency,
-            amount_allocated=amount,
-            amount_debited=amount,
-            # The ledger transfer that paid: cancelling the order reverses exactly that one.
-            reference=str(transfer.pk),
-            label=_("Porte-monnaie"),
-        )
-        source.create_deferred_transaction(
-            Transaction.DEBIT, amount, reference=str(transfer.pk), status="debited"
-        )
-        self.add_payment_source(source)
-        self.add_payment_event(WALLET_DEBIT_EVENT, amount, reference=str(transfer.pk))
-
-    def _check_card_amount(self, card_amount, wallet_amount):
-        if card_amount >= CARD_MINIMUM_AMOUNT:
-            return
-        minimum = euros(CARD_MINIMUM_AMOUNT)
-        if wallet_amount:
-            message = _(
-                "Il resterait %(rest)s € à payer par carte, or un paiement par carte est d'au "
-                "moins %(minimum)s €. Rechargez votre porte-monnaie ou payez toute la commande "
-                "par carte."
-            ) % {"rest": euros(card_amount), "minimum": minimum}
-        else:
-            message = _(
-                "Un paiement par carte est d'au moins %(minimum)s € : payez cette commande avec "
-                "le porte-monnaie."
-            ) % {"minimum": minimum}
-        raise CardAmountTooSmall(message)
-
-    def save_payment_events(self, order):
-        """Oscar's, with each event's line quantities written in one statement, not per line."""
-        if not self._payment_events:
-            return
-        # BulkOrderCreator leaves the lines it wrote loaded on the order: no query.
-        lines = [(line.pk, line.quantity) for line in order.lines.all()]
-        for event in self._payment_events:
-            event.order = order
-            event.save()
-        PaymentEventQuantity.objects.bulk_create(
-            PaymentEventQuantity(event=event, line_id=line_id, quantity=quantity)
-            for event in self._payment_events
-            for line_id, quantity in lines
-        )
+    total = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text="The total the payer saw: refused if the basket's total differs.",
+    )
 
 
 # --- Response --------------------------------------------------------------------------------

@@ -1,17 +1,15 @@
-"""POST /api/checkout/: oscar-api's checkout, paid with the porte-monnaie, a card, or both.
+"""POST /api/checkout/: the basket placed as an order and paid with the porte-monnaie, a card,
+or both, by shop.checkout (the same use case as the parent's checkout page and the agent's
+booking screen). This view reads the input, calls it and shapes the answer; the card gateway is
+asked after the checkout has committed, never under a row lock."""
 
-The sequence (basket row locked first, a double click answered with the order already placed,
-order and wallet debit in one transaction) is shop.checkout's, shared with the parent's
-checkout page; the card gateway is asked only after the commit, never under a row lock."""
-
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from oscar.apps.payment.exceptions import UnableToTakePayment
 from oscar.core.loading import get_model
 from oscarapi.signals import oscarapi_post_checkout
-from oscarapi.views import checkout
-from rest_framework import generics, serializers, status
+from oscarapi.views import checkout as oscarapi_checkout
+from rest_framework import generics, status
 from rest_framework.response import Response
 
 from accounts.permissions import IsValidatedAccount
@@ -22,9 +20,9 @@ from shop.api.serializers.checkout import (
     CheckoutUnavailableSerializer,
     PlacedOrderSerializer,
 )
-from shop.checkout import checkout_basket
+from shop.checkout import checkout
 from shop.payment import processing
-from shop.payment.exceptions import WalletShortfall
+from shop.payment.exceptions import BasketNotFound, CheckoutRefused, WalletShortfall
 from wallet.payments import GatewayUnavailableError
 
 from .owned import OwnedReadOnly
@@ -37,11 +35,10 @@ __all__ = [
     "OrderLineAttributeDetail",
 ]
 
-Basket = get_model("basket", "Basket")
 Order = get_model("order", "Order")
 
 
-class CheckoutView(checkout.CheckoutView):
+class CheckoutView(oscarapi_checkout.CheckoutView):
     permission_classes = (IsValidatedAccount,)
     serializer_class = CheckoutSerializer
     order_serializer_class = PlacedOrderSerializer
@@ -82,10 +79,19 @@ class CheckoutView(checkout.CheckoutView):
         },
     )
     def post(self, request, format=None, *args, **kwargs):
+        asked = self.serializer_class(data=request.data, context={"request": request})
+        asked.is_valid(raise_exception=True)
         try:
-            with transaction.atomic():
-                basket = self._locked_basket(request, format)
-                result = checkout_basket(request, basket, request.data)
+            result = checkout(
+                asked.validated_data["basket"],
+                payer=request.user,
+                payment_method=asked.validated_data["payment_method"],
+                expected_total=asked.validated_data.get("total"),
+            )
+        except BasketNotFound as error:
+            raise Http404 from error
+        except CheckoutRefused as error:
+            return Response({error.field: [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
         except UnableToTakePayment as error:
             body = {"detail": str(error)}
             if isinstance(error, WalletShortfall):
@@ -98,7 +104,10 @@ class CheckoutView(checkout.CheckoutView):
                 {"detail": error.detail, "errors": error.errors},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        return self._answer(request, result)
 
+    def _answer(self, request, result):
+        """The order and how it is paid; for a card part, what the browser needs to pay it."""
         order, outcome = result.order, result.outcome
         card = None
         if outcome.card_payment is not None:
@@ -125,33 +134,17 @@ class CheckoutView(checkout.CheckoutView):
             )
         return response
 
-    def _locked_basket(self, request, format):
-        """The request's basket, row-locked until the checkout commits. Another user's basket
-        is a 404, as a missing one."""
-        field = serializers.HyperlinkedRelatedField(
-            view_name="basket-detail",
-            queryset=Basket.objects.select_for_update().filter(owner=request.user),
-            format=format,
-        )
-        data = request.data.get("basket") if hasattr(request.data, "get") else None
-        try:
-            return field.to_internal_value(data)
-        except serializers.ValidationError as error:
-            if "does_not_exist" in error.get_codes():
-                raise Http404 from error
-            raise serializers.ValidationError({"basket": error.detail}) from error
-
 
 # Orders are read by their owner only: another parent's order is a 404, as a missing one
 # (oscar-api answers 403 for an order, and an empty list or a 500 for its lines).
 
 
-class OrderDetail(OwnedReadOnly, checkout.OrderDetail):
+class OrderDetail(OwnedReadOnly, oscarapi_checkout.OrderDetail):
     def get_queryset(self):
         return super().get_queryset().filter(user=self.request.user)
 
 
-class OrderLineList(OwnedReadOnly, checkout.OrderLineList):
+class OrderLineList(OwnedReadOnly, oscarapi_checkout.OrderLineList):
     def get_queryset(self):
         order = generics.get_object_or_404(
             Order.objects.filter(user=self.request.user), pk=self.kwargs["pk"]
@@ -159,11 +152,11 @@ class OrderLineList(OwnedReadOnly, checkout.OrderLineList):
         return order.lines.all()
 
 
-class OrderLineDetail(OwnedReadOnly, checkout.OrderLineDetail):
+class OrderLineDetail(OwnedReadOnly, oscarapi_checkout.OrderLineDetail):
     pass
 
 
-class OrderLineAttributeDetail(OwnedReadOnly, checkout.OrderLineAttributeDetail):
+class OrderLineAttributeDetail(OwnedReadOnly, oscarapi_checkout.OrderLineAttributeDetail):
     def get_queryset(self):
         return super().get_queryset().filter(line__order__user=self.request.user)
 

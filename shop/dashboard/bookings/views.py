@@ -13,8 +13,9 @@ from oscar.apps.payment.exceptions import UnableToTakePayment
 
 from reservations.exceptions import BookingRefused, MealsRefused, PlanningError
 from shop.on_behalf import book_for_parent
+from wallet.money import euros
 from wallet.rules import ZERO
-from wallet.selectors import format_euros, pot_name, visible_pots
+from wallet.selectors import pot_name, visible_pots
 
 from .forms import BookForFamilyForm, FamilySearchForm
 from .selectors import bookable_services, families_for_agent, upcoming_bookings
@@ -109,7 +110,7 @@ def success_message(order, family) -> str:
         "number": order.number,
         "count": count,
         "family": family.get_full_name() or family.email,
-        "amount": format_euros(order.total_incl_tax),
+        "amount": euros(order.total_incl_tax),
     }
 
 
