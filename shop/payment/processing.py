@@ -143,7 +143,9 @@ def card_details(payment: CardPayment, commune=None) -> CardDetails:
     failed) gives back the same payment."""
     gateway = gateways.gateway_for(commune)
     reported = None
-    if payment.status == CardPaymentStatus.PENDING:
+    # Declined (FAILED) is not final: the same payment takes another card until it expires, so
+    # the browser gets its card form (client secret) again, as for a payment not tried yet.
+    if payment.status in (CardPaymentStatus.PENDING, CardPaymentStatus.FAILED):
         try:
             reported = _gateway_payment(gateway, payment)
         except GatewayError as error:
@@ -204,9 +206,10 @@ def settle_order(payment: CardPayment) -> None:
     """Apply a settled card payment to its order, inside the transaction that settled it.
 
     Succeeded: the order is paid. Canceled (by the gateway, or by the 30-minute expiry): the order
-    is cancelled and its wallet part goes back to the pots it came from. A declined card changes
-    nothing: the parent may pay the same payment with another card until it expires. The order
-    row is locked and its status decides, so the same settlement twice changes nothing."""
+    is cancelled and its wallet part goes back to the pots it came from. A declined card leaves
+    the order waiting, its wallet part held: the parent may pay the same payment with another
+    card until it expires (shop/FORKS.md). The order row is locked and its status decides, so
+    the same settlement twice changes nothing."""
     order = Order.objects.select_for_update().filter(number=payment.order_number).first()
     if order is None:
         logger.error(
