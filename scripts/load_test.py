@@ -26,7 +26,8 @@ drop out of the calendar, so each loop books other days, moving to the next mont
 full. At the end it prints req/s, checkouts/s and p50/p95/p99 per endpoint, the answers that
 were not 2xx (expected 4xx apart from 5xx), the lock waits sampled in pg_stat_activity, then runs
 the ledger integrity check (wallet/integrity.py) and the booking/order consistency check. The
-exit status is 1 on any 5xx, transport error or inconsistency."""
+exit status is 1 on any 5xx or unexpected answer, transport error, failed login or
+inconsistency."""
 
 import argparse
 import asyncio
@@ -262,6 +263,8 @@ def start_gunicorn(args, port: int, log_path: Path) -> subprocess.Popen:
         f"--worker-class={args.worker_class}",
         f"--threads={args.threads}",
         f"--chdir={ROOT}",
+        # Imported once before the workers fork: the CPU counted is the requests', not imports.
+        "--preload",
         "--timeout=120",
         "--log-level=warning",
         f"--error-logfile={log_path}",
@@ -453,11 +456,24 @@ async def drive(families, base_url: str, duration: float, stats: Stats) -> tuple
     return elapsed, logged_in.count(False)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and of its children so far, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:  # the process has just ended
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / ticks
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
 # --- Lock waits ---------------------------------------------------------------------------------
 
 
 class WaitSampler(threading.Thread):
-    """Every 200 ms, what the database's active backends wait on, and the statement waiting."""
+    """Every 200 ms, what the database's active backends wait on, and the statement waiting;
+    and the CPU time of every backend seen (PostgreSQL runs on this machine)."""
 
     def __init__(self, database_url: str):
         super().__init__(daemon=True)
@@ -465,6 +481,11 @@ class WaitSampler(threading.Thread):
         self.samples: Counter = Counter()
         self.rounds = 0
         self.stopping = threading.Event()
+        self.backend_cpu: dict[int, float] = {}
+
+    @property
+    def database_cpu(self) -> float:
+        return sum(self.backend_cpu.values())
 
     def run(self):
         import psycopg
@@ -481,6 +502,11 @@ class WaitSampler(threading.Thread):
                 ).fetchall()
                 self.samples.update(rows)
                 self.rounds += 1
+                for (pid,) in connection.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                ):
+                    self.backend_cpu[pid] = cpu_seconds(pid) or self.backend_cpu.get(pid, 0.0)
 
     def report(self, top: int = 12) -> list[str]:
         lines = [f"active backends per sample ({self.rounds} samples), by wait and statement:"]
@@ -577,11 +603,21 @@ def main() -> int:
             f"{args.duration:.0f} s"
         )
         sampler.start()
+        server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
         elapsed, not_logged_in = asyncio.run(drive(families, base_url, args.duration, stats))
+        server_cpu = cpu_seconds(server.pid) - server_cpu
+        client_cpu = time.process_time() - client_cpu
     finally:
         sampler.stopping.set()
         server.terminate()
         server.wait(timeout=60)
+    requests = sum(len(values) for values in stats.latencies.values())
+    database_cpu = sampler.database_cpu
+    print(
+        f"CPU while parents logged in and booked: gunicorn {server_cpu:.0f} s "
+        f"({server_cpu / requests * 1000:.0f} ms a request), PostgreSQL {database_cpu:.0f} s "
+        f"({database_cpu / requests * 1000:.0f} ms a request), this client {client_cpu:.0f} s"
+    )
     return summarise(stats, elapsed, not_logged_in, sampler)
 
 
