@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from wallet.money import euros
+
 from . import rules
 from .calendars import tariff_config_for
 from .models import SchoolClass
@@ -74,7 +76,7 @@ def price_meal(
             bracket_label="",
             rank=rank,
             residence=residence or rules.ANY_RESIDENCE,
-            explanation_fr=_("Tarif unique : %(price)s.") % {"price": rules.euros(price)},
+            explanation_fr=_("Tarif unique : %(price)s.") % {"price": euros(price)},
         )
     if residence is None:
         # The option does not say: only the rows valid for any residence can apply.

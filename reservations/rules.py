@@ -14,6 +14,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+# Explanations are written in the active language, and so are their amounts.
+from wallet.money import euros
+
 CENT = Decimal("0.01")
 QUARTER_SHARE = Decimal("0.25")
 MAX_TAX_SHARES = Decimal("20")
@@ -559,11 +562,6 @@ def _rank_label(rank: int) -> str:
 def _french_number(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text.replace(".", ",")
-
-
-def euros(amount: Decimal) -> str:
-    """An amount as French parents read it: "3,20 €"."""
-    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP)} €".replace(".", ",")
 
 
 def _quotient(amount: Decimal) -> str:

@@ -5,11 +5,13 @@ month's deadlines. Pure presentation over data already read: nothing here querie
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
 
 from reservations.month import BOOKABLE, BOOKED, CLOSED, FULL, IN_BASKET, LOCKED, CalendarDay
 from reservations.rules import format_deadline
+from wallet import money
 
 STATE_LABELS = {
     CLOSED: gettext_lazy("Fermé"),
@@ -33,31 +35,31 @@ def last_day_of(month: date) -> date:
 
 @dataclass
 class Cell:
-    """One child on one day."""
+    """One child on one day, with the texts the template shows (worked out once per cell)."""
 
     beneficiary: dict
     day: CalendarDay
     checked: bool = False
     errors: list = field(default_factory=list)
+    price: str = ""  # the price in the page's language, "" when there is none
 
-    @property
-    def value(self) -> str:
-        return f"{self.beneficiary['id']}:{self.day.date.isoformat()}"
-
-    @property
-    def field_id(self) -> str:
-        return f"repas-{self.beneficiary['id']}-{self.day.date.isoformat()}"
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self.day.state]
+    def __post_init__(self):
+        self.value = f"{self.beneficiary['id']}:{self.day.date.isoformat()}"
+        self.field_id = f"repas-{self.beneficiary['id']}-{self.day.date.isoformat()}"
+        self.label = STATE_LABELS[self.day.state]
 
 
 @dataclass
 class GridDay:
+    """One day of the grid; its names and deadline are worked out once, for every cell."""
+
     date: date
     in_month: bool
     cells: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.iso = self.date.isoformat()
+        self.long_name = formats.date_format(self.date, "l j F")
 
     @property
     def closed(self) -> bool:
@@ -71,7 +73,7 @@ class GridDay:
     def bookable(self) -> bool:
         return any(cell.day.state == BOOKABLE for cell in self.cells)
 
-    @property
+    @cached_property
     def short_deadline(self) -> str:
         """The booking deadline of a bookable day, short ("27/11 10:00"): one per service and
         day, whoever the child."""
@@ -104,12 +106,17 @@ def month_grid(months, month: date, *, checked=frozenset(), errors=None):
         day = start + timedelta(days=n)
         days[day] = GridDay(day, day.month == month.month)
     deadlines = []
+    prices = {}  # amount → its text: babel is slow, and a month repeats a few prices
     for beneficiary_month in months:
         for service_month in beneficiary_month.services:
             for entry in service_month.days:
                 cell = Cell(beneficiary_month.beneficiary, entry)
                 cell.checked = cell.value in checked
                 cell.errors = errors.get(cell.value, [])
+                if entry.price is not None:
+                    if entry.price not in prices:
+                        prices[entry.price] = money.euros(entry.price)
+                    cell.price = prices[entry.price]
                 days[entry.date].cells.append(cell)
     for day in days.values():
         first_open = next((c for c in day.cells if c.day.booking_deadline), None)

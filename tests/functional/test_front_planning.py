@@ -163,7 +163,7 @@ def test_the_calendar_shows_each_childs_day_states_prices_and_deadlines(
     # Bookable: one checkbox per child, priced, with its booking deadline (J-2 working days).
     assert f'value="{meal(eldest, "2026-12-01")}"' in page
     assert f'value="{meal(youngest, "2026-12-01")}"' in page
-    assert "3,30 €" in page
+    assert "3,30\u00a0€" in page
     assert "avant le 27/11 10:00" in page
     # Closed days say why; Wednesday is not a canteen day.
     assert "Fermeture exceptionnelle : Grève" in page
@@ -361,7 +361,7 @@ def test_the_basket_lists_meals_by_day_with_the_total(clock, client, canteen, fa
     assert "Mardi 1 décembre 2026" in page
     assert "Jeudi 3 décembre 2026" in page
     assert str(family.children[1]) in page
-    assert "12,40 €" in page  # (3.30 + 2.90) × 2
+    assert "12,40\u00a0€" in page  # (3.30 + 2.90) × 2
     assert "Continuer mes réservations" in page
     assert f'href="{CHECKOUT}"' in page
 

@@ -124,12 +124,12 @@ def test_the_price_explains_itself_in_french():
         GRID, category=CHILD, resident=True, family_quotient=D("640.25"), sibling_rank=2
     )
     assert result.explanation_fr == (
-        "Tarif enfant, résident, QF de 500 € à moins de 1000 €, 2e enfant : 2,70 €."
+        "Tarif enfant, résident, QF de 500 € à moins de 1000 €, 2e enfant : 2,70\u00a0€."
     )
     result = price_for(GRID, category=CHILD, resident=False, family_quotient=None, sibling_rank=4)
     assert result.explanation_fr == (
         "Tarif enfant, hors commune, QF non communiqué, tranche la plus haute "
-        "(tous quotients familiaux), 3e enfant et suivants : 5,00 €."
+        "(tous quotients familiaux), 3e enfant et suivants : 5,00\u00a0€."
     )
 
 
@@ -168,17 +168,18 @@ EFFORT = TariffConfig(mode=EFFORT_RATE, effort_rate=D("0.5"), floor=D("1.00"), c
 @pytest.mark.parametrize(
     ("grid", "quotient", "price", "explanation"),
     [
-        (EFFORT, "800", "4.00", "Taux d'effort de 0,5 % × QF 800,00 € : 4,00 €."),
-        (EFFORT, "333.33", "1.67", "Taux d'effort de 0,5 % × QF 333,33 € : 1,67 €."),
+        (EFFORT, "800", "4.00", "Taux d'effort de 0,5 % × QF 800,00\u00a0€ : 4,00\u00a0€."),
+        (EFFORT, "333.33", "1.67", "Taux d'effort de 0,5 % × QF 333,33\u00a0€ : 1,67\u00a0€."),
         (EFFORT, "301", "1.51", None),  # 1.505: half rounds up, not to even
-        (EFFORT, "200", "1.00", "Taux d'effort de 0,5 % × QF 200,00 € : 1,00 €."),  # = floor
+        # = floor
+        (EFFORT, "200", "1.00", "Taux d'effort de 0,5 % × QF 200,00\u00a0€ : 1,00\u00a0€."),
         (EFFORT, "100", "1.00",
-         "Taux d'effort de 0,5 % × QF 100,00 €, relevé au plancher : 1,00 €."),
+         "Taux d'effort de 0,5 % × QF 100,00\u00a0€, relevé au plancher : 1,00\u00a0€."),
         (EFFORT, "0", "1.00", None),
         (EFFORT, "1200", "6.00", None),  # = ceiling
         (EFFORT, "1500", "6.00",
-         "Taux d'effort de 0,5 % × QF 1500,00 €, limité au plafond : 6,00 €."),
-        (EFFORT, None, "6.00", "Taux d'effort, QF non communiqué : plafond de 6,00 €."),
+         "Taux d'effort de 0,5 % × QF 1\u202f500,00\u00a0€, limité au plafond : 6,00\u00a0€."),
+        (EFFORT, None, "6.00", "Taux d'effort, QF non communiqué : plafond de 6,00\u00a0€."),
         (TariffConfig(mode=EFFORT_RATE, effort_rate=D("0.35")), "1030", "3.61", None),  # 3.605
         (TariffConfig(mode=EFFORT_RATE, effort_rate=D("0.35")), "1000.10", "3.50", None),
         (TariffConfig(mode=EFFORT_RATE, effort_rate=D("0.35")), "0", "0.00", None),

@@ -1,0 +1,169 @@
+"""Benchmark: the booking calendar page (/espace/reserver/) of a family of six children.
+
+    .venv/bin/python scripts/bench_calendar.py [--children 6] [--rounds 30]
+        [--database-url postgres://postgres@127.0.0.1:5432/portail_bench_calendar] [--fresh]
+
+It runs in-process on the test settings (config.settings.test), against a PostgreSQL database
+of its own, created and migrated if missing (`--fresh` drops it first; its name must contain
+"bench"). One canteen and one validated family are seeded through the real use cases
+(scripts/_bench_support.py, reservations.beneficiaries and .access): `--children` children
+with an accepted access, one of them with a meal in the basket and one booked, so that the
+page shows every state. Each round GETs next month's calendar for all the children through
+Django's test Client (session, middleware, view, template) and times it; the page is checked
+(status 200, one cell per child and day) before anything is timed. Prints the minimum and the
+median server time, and the number of queries of one page."""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts._bench_support import (  # noqa: E402
+    PASSWORD,
+    TAX_INCOMES,
+    prepare_database,
+    seed_canteens,
+    setup_django,
+    top_up,
+)
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portail_bench_calendar"
+
+
+def seed_family(service, children: int, today: date):
+    """A validated parent with `children` children, all with an accepted access to `service`."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from accounts.services import register_account, validate_account
+    from reservations.access import accept_access, request_access
+    from reservations.beneficiaries import create_beneficiary
+    from reservations.models import Relation
+
+    users = get_user_model().objects
+    admin = users.filter(email="admin-calendar@bench.test").first()
+    admin = admin or users.create_superuser("admin-calendar@bench.test", PASSWORD)
+    with transaction.atomic():
+        parent = register_account(
+            email=f"parent-calendar-{users.count()}@bench.test",
+            password=PASSWORD,
+            first_name="Camille",
+            last_name="Calendrier",
+            terms_accepted=True,
+        )
+        validate_account(parent, validated_by=admin)
+        kids = [
+            create_beneficiary(
+                account=parent,
+                first_name=f"Enfant {rank + 1}",
+                last_name="Calendrier",
+                birth_date=today.replace(year=today.year - 11 + rank, day=1),
+                relation=Relation.MOTHER,
+                school_class="CM2",
+            )
+            for rank in range(children)
+        ]
+        access = request_access(
+            account=parent,
+            tariff_option=service.children.get(),
+            beneficiaries=kids,
+            documents={},
+            reference_tax_income=TAX_INCOMES[1],
+            tax_shares=Decimal("2"),
+        )
+        accept_access(access, tariff_bracket="Selon le quotient familial", by=admin)
+    return parent, kids
+
+
+def fill(parent, service, kids, month: date) -> None:
+    """The eldest booked and paid on the month's first open day, the second in the basket."""
+    from django.test import Client
+    from django.utils import timezone
+    from oscar.core.loading import get_model
+
+    from reservations.basket import add_meals_to_basket
+    from reservations.calendars import open_days_for
+
+    days = open_days_for(service, month, month + timedelta(days=27))
+    now = timezone.now()
+    top_up(parent, Decimal("50.00"), key="bench-calendar")
+    add_meals_to_basket(
+        account=parent, service_id=service.pk, meals=[(kids[0].pk, days[0])], now=now
+    )
+    client = Client()
+    client.force_login(parent)
+    basket = get_model("basket", "Basket").open.get(owner=parent)
+    paid = client.post(
+        "/api/checkout/",
+        {"basket": f"http://testserver/api/baskets/{basket.pk}/", "payment_method": "wallet"},
+        content_type="application/json",
+    )
+    if paid.status_code != 200:
+        sys.exit(f"The seeding checkout failed: {paid.status_code} {paid.content[:300]!r}")
+    add_meals_to_basket(
+        account=parent, service_id=service.pk, meals=[(kids[1].pk, days[1])], now=now
+    )
+
+
+def measure(parent, service, kids, month: date, rounds: int) -> tuple[list[float], int]:
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    client.force_login(parent)
+    query = {"service": service.pk, "mois": month.strftime("%Y-%m"), "enfant": [k.pk for k in kids]}
+    queries = []
+    # Counted at the cursor: the request's start resets Django's own query log.
+    with connection.execute_wrapper(
+        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
+    ):
+        page = client.get("/espace/reserver/", query)
+    if page.status_code != 200:
+        sys.exit(f"The calendar answered {page.status_code}")
+    cells = page.content.decode().count('class="meal ')
+    days_in_month = ((month.replace(day=28) + timedelta(days=4)).replace(day=1) - month).days
+    if cells < len(kids) * days_in_month // 2:
+        sys.exit(f"The calendar shows {cells} cells for {len(kids)} children: not the page meant")
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        client.get("/espace/reserver/", query)
+        timings.append(time.perf_counter() - started)
+    return timings, len(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--fresh", action="store_true", help="drop the database first")
+    args = parser.parse_args()
+
+    prepare_database(args.database_url, reuse=not args.fresh)
+    os.environ["DATABASE_URL"] = args.database_url
+    setup_django("config.settings.test")
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    today = date.today()
+    (service,) = seed_canteens(1, label=f"cal{time.time_ns()}", capacity=None, today=today)
+    parent, kids = seed_family(service, args.children, today)
+    month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    fill(parent, service, kids, month)
+    timings, queries = measure(parent, service, kids, month, args.rounds)
+    print(f"/espace/reserver/ for {args.children} children, {args.rounds} rounds")
+    print(f"  min    {min(timings) * 1000:7.1f} ms")
+    print(f"  median {statistics.median(timings) * 1000:7.1f} ms")
+    print(f"  queries per page: {queries}")
+
+
+if __name__ == "__main__":
+    main()
