@@ -6,7 +6,7 @@ in the basket), as the JSON API; `themes.calendar_grid` lays the month out for t
 The page works with plain forms; planning.js only adds shortcuts."""
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -160,82 +160,105 @@ def calendar_view(request):
     services, served = _family_services(account)
     family = list(beneficiaries_of(account).order_by("birth_date", "pk"))
     now = timezone.now()
-    checked, errors, top_errors = set(), {}, []
-    add_form = None
-
     if request.method == "POST":
-        add_form = AddMealsForm(request.POST)
-        valid = add_form.is_valid()
-        data = add_form.cleaned_data
-        selection = _selection(
-            data.get("service"), data.get("mois"), data.get("enfant") or [], services, served
-        )
-        months = _month(account, selection, now)
-        if valid:
-            added, refused = _book(account, add_form, selection, months, now)
-            if added:
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)s repas ajouté au panier.",
-                        "%(count)s repas ajoutés au panier.",
-                        added,
-                    )
-                    % {"count": added},
-                )
-                return redirect(selection.url())
-            for error in refused:
-                key = f"{error['beneficiary']}:{error['date']}"
-                errors.setdefault(key, []).append(error["error"])
-            top_errors = _describe_errors(refused, family)
-        checked = {f"{b}:{d.isoformat()}" for b, d in data.get("repas") or []}
-        filter_form = None
+        page = _posted(request, services, served, family, now)
+        if not isinstance(page, _Page):
+            return page  # added: back to the calendar
     else:
-        filter_form, data = None, {}
-        if request.GET:
-            bound = CalendarForm(request.GET, services=services.items())
-            # An invalid field falls back to its default; its error is shown next to it.
-            if not bound.is_valid():
-                filter_form = bound
-            data = bound.cleaned_data
-        selection = _selection(
-            data.get("service"), data.get("mois"), data.get("enfant") or [], services, served
-        )
-        months = _month(account, selection, now)
-        if not data.get("mois") and not _has_bookable_day(months):
-            # Late in a month every day left is past its deadline: open on the next month,
-            # where the parent can book, rather than on a month of locked days.
-            following = replace(selection, month=add_months(selection.month, 1))
-            following_months = _month(account, following, now)
-            if _has_bookable_day(following_months):
-                selection, months = following, following_months
-    if filter_form is None:
-        filter_form = CalendarForm(services=services.items(), initial=_initial(selection))
-
-    weeks, deadlines = month_grid(months, selection.month, checked=checked, errors=errors)
-    shown = {m.beneficiary["id"] for m in months if m.services}
+        page = _asked(request, services, served, now)
+    selection = page.selection
+    weeks, deadlines = month_grid(
+        page.months, selection.month, checked=page.checked, errors=page.errors
+    )
+    shown = {m.beneficiary["id"] for m in page.months if m.services}
     context = {
         "services": services,
         "family": family,
-        "filter_form": filter_form,
-        "add_form": add_form,
+        "filter_form": page.filter_form
+        or CalendarForm(services=services.items(), initial=_initial(selection)),
+        "add_form": page.add_form,
         "selection": selection,
         "service_title": services.get(selection.service_id, ""),
-        "months": months,
-        "without_access": [m.beneficiary for m in months if not m.services],
+        "months": page.months,
+        "without_access": [m.beneficiary for m in page.months if not m.services],
         "has_children": bool(shown),
         "served": served.get(selection.service_id, set()),
         "weeks": weeks,
         "deadlines": deadlines,
-        "top_errors": top_errors,
+        "top_errors": page.top_errors,
         "previous_url": selection.url(add_months(selection.month, -1)),
         "next_url": selection.url(add_months(selection.month, 1)),
         "previous_month": add_months(selection.month, -1),
         "next_month": add_months(selection.month, 1),
         "state_labels": STATE_LABELS,
     }
-    refused = top_errors or (add_form is not None and add_form.errors)
+    refused = page.top_errors or (page.add_form is not None and page.add_form.errors)
     return render(request, "themes/planning/calendar.html", context, status=400 if refused else 200)
+
+
+@dataclass
+class _Page:
+    """What the calendar page shows besides the family's services."""
+
+    selection: Selection
+    months: list
+    filter_form: CalendarForm | None = None
+    add_form: AddMealsForm | None = None
+    checked: set = field(default_factory=set)
+    errors: dict = field(default_factory=dict)
+    top_errors: list = field(default_factory=list)
+
+
+def _posted(request, services, served, family, now):
+    """The booking form sent: a redirect once meals are added, else the page with why not."""
+    add_form = AddMealsForm(request.POST)
+    valid = add_form.is_valid()
+    data = add_form.cleaned_data
+    selection = _selection(
+        data.get("service"), data.get("mois"), data.get("enfant") or [], services, served
+    )
+    page = _Page(selection, _month(request.user, selection, now), add_form=add_form)
+    if valid:
+        added, refused = _book(request.user, add_form, selection, page.months, now)
+        if added:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s repas ajouté au panier.", "%(count)s repas ajoutés au panier.", added
+                )
+                % {"count": added},
+            )
+            return redirect(selection.url())
+        for error in refused:
+            page.errors.setdefault(f"{error['beneficiary']}:{error['date']}", []).append(
+                error["error"]
+            )
+        page.top_errors = _describe_errors(refused, family)
+    page.checked = {f"{b}:{d.isoformat()}" for b, d in data.get("repas") or []}
+    return page
+
+
+def _asked(request, services, served, now) -> _Page:
+    """The calendar asked for (service, month, children), or its defaults."""
+    filter_form, data = None, {}
+    if request.GET:
+        bound = CalendarForm(request.GET, services=services.items())
+        # An invalid field falls back to its default; its error is shown next to it.
+        if not bound.is_valid():
+            filter_form = bound
+        data = bound.cleaned_data
+    selection = _selection(
+        data.get("service"), data.get("mois"), data.get("enfant") or [], services, served
+    )
+    months = _month(request.user, selection, now)
+    if not data.get("mois") and not _has_bookable_day(months):
+        # Late in a month every day left is past its deadline: open on the next month,
+        # where the parent can book, rather than on a month of locked days.
+        following = replace(selection, month=add_months(selection.month, 1))
+        following_months = _month(request.user, following, now)
+        if _has_bookable_day(following_months):
+            selection, months = following, following_months
+    return _Page(selection, months, filter_form=filter_form)
 
 
 def _initial(selection: Selection) -> dict:
