@@ -150,7 +150,8 @@ class OrderPlacement(OrderPlacementMixin):
         if not basket.can_be_edited:
             raise BasketNotPayable(_("Ce panier ne peut plus être payé : rechargez votre panier."))
         basket.strategy = Selector().strategy(user=self.payer)
-        if basket.is_empty:
+        # The lines read once: is_empty would count them in another query.
+        if not list(basket.all_lines()):
             raise BasketNotPayable(_("Votre panier est vide : rien à payer."))
         Applicator().apply(basket, self.payer)
         # Oscar asks each line's product class whether it ships, then the order creator reads

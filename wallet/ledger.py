@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from accounts.roles import ActorRole
 
@@ -280,8 +280,7 @@ def pay_from_wallet(
     idempotency key returns the first payment."""
     per_service = _sum_by_service(charges)
     communes = {c.service_id: c.commune_id for c in charges}
-    general = general_pot(owner)
-    pots = {sid: service_pot(owner, sid, communes[sid]) for sid in per_service}
+    general, pots = _pots_paying(owner, communes)
     allocated = []
 
     def legs(locked):
@@ -308,6 +307,23 @@ def pay_from_wallet(
     if not allocated:  # the payment made earlier under this key, answered again
         return WalletPayment(record, _paid_from_pots(record))
     return WalletPayment(record, allocated[0].wallet_total)
+
+
+def _pots_paying(owner, communes: dict[int, int | None]):
+    """The owner's general pot and the pots of these services (id → commune), read in one
+    query; the ones never opened are opened."""
+    pots, general = {}, None
+    for account in LedgerAccount.objects.filter(owner=owner).filter(
+        Q(kind=AccountKind.GENERAL_POT) | Q(kind=AccountKind.SERVICE_POT, service_id__in=communes)
+    ):
+        if account.kind == AccountKind.GENERAL_POT:
+            general = account
+        else:
+            pots[account.service_id] = account
+    for service_id, commune_id in communes.items():
+        if service_id not in pots:
+            pots[service_id] = service_pot(owner, service_id, commune_id)
+    return general or general_pot(owner), pots
 
 
 def _payment_legs(allocation, general, pots, communes) -> list[Movement]:
