@@ -194,7 +194,8 @@ def prepare_world(args) -> list[SeededParent]:
     families = seeded_families(LABEL) if args.reuse else []
     if len(families) < args.parents:
         if not families:
-            seed_canteens(args.services, label=LABEL, capacity=args.capacity, today=today)
+            capacity = args.capacity or None  # 0: no daily limit
+            seed_canteens(args.services, label=LABEL, capacity=capacity, today=today)
         seed_families(
             _load_services(),
             args.parents,
@@ -568,7 +569,9 @@ def parse_arguments():
     parser.add_argument("--parents", type=int, default=200, help="virtual parents")
     parser.add_argument("--duration", type=float, default=60, help="seconds of booking")
     parser.add_argument("--services", type=int, default=4, help="canteens (one per commune)")
-    parser.add_argument("--capacity", type=int, default=1000, help="meals per canteen and day")
+    parser.add_argument(
+        "--capacity", type=int, default=1000, help="meals per canteen and day (0: no limit)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
