@@ -586,7 +586,7 @@ def main() -> int:
     os.environ.update(server_environment(args))
     name = prepare_database(args.database_url, reuse=args.reuse)
     setup_django(SETTINGS)
-    print(f"database {name}; {os.cpu_count()} CPUs")
+    print(f"database {name}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     families = prepare_world(args)
 
     import redis
@@ -619,7 +619,8 @@ def main() -> int:
     print(
         f"CPU while parents logged in and booked: gunicorn {server_cpu:.0f} s "
         f"({server_cpu / requests * 1000:.0f} ms a request), PostgreSQL {database_cpu:.0f} s "
-        f"({database_cpu / requests * 1000:.0f} ms a request), this client {client_cpu:.0f} s"
+        f"({database_cpu / requests * 1000:.0f} ms a request), this client {client_cpu:.0f} s; "
+        f"load average {os.getloadavg()[0]:.1f} (other programs share the machine too)"
     )
     return summarise(stats, elapsed, not_logged_in, sampler)
 
