@@ -9,6 +9,14 @@ DATABASES["default"] = dj_database_url.parse(
     env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portail"), conn_max_age=0
 )
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_portail")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, whose flush (after each transactional test) deletes rows instead of
+    # truncating some 170 tables: see tests/postgresql/base.py.
+    DATABASES["default"]["ENGINE"] = "tests.postgresql"
+    # A throwaway database need not wait for the disk at each commit (the live server's, the
+    # concurrency tests' threads', the migrations'): a crash could lose the last transactions,
+    # never the database's consistency, and a test database is recreated anyway.
+    DATABASES["default"]["OPTIONS"] = {"options": "-c synchronous_commit=off"}
 
 # Password hashing dominates the run time of account tests; MD5 is fine for throwaway users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
