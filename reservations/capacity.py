@@ -34,27 +34,25 @@ def lock_basket_days(basket) -> None:
 
 def lock_meal_days(meal_days: Iterable[tuple[int, date]], *, exclusive: bool = False) -> None:
     """Lock each (service id, date) pair until the end of the transaction: exclusively for a
-    service with a daily capacity (or with `exclusive`, as a closure does), shared otherwise."""
+    service with a daily capacity (or with `exclusive`, as a closure does), shared otherwise.
+    One statement, which reads the capacities too."""
     pairs = sorted({(service_id, day) for service_id, day in meal_days if day is not None})
     if not pairs or connection.vendor != "postgresql":
         return
-    capped = set()
-    if not exclusive:
-        capped = set(
-            ServiceCalendar.objects.filter(
-                service_id__in={service_id for service_id, _day in pairs},
-                daily_capacity__isnull=False,
-            ).values_list("service_id", flat=True)
-        )
-    keys = [_key(service_id, day) for service_id, day in pairs]
-    shared = [not exclusive and service_id not in capped for service_id, _day in pairs]
     with connection.cursor() as cursor:
-        # One statement; unnest yields the rows in the array's (sorted) order.
+        # Sorted by position: PostgreSQL calls the (volatile) lock functions after sorting,
+        # so the locks are taken in this order whatever the join does.
         cursor.execute(
-            "SELECT CASE WHEN lock.shared THEN pg_advisory_xact_lock_shared(lock.key) "
-            "ELSE pg_advisory_xact_lock(lock.key) END "
-            "FROM unnest(%s::bigint[], %s::boolean[]) AS lock(key, shared)",
-            [keys, shared],
+            "SELECT CASE WHEN NOT %s AND calendar.daily_capacity IS NULL "
+            "THEN pg_advisory_xact_lock_shared(day.key) ELSE pg_advisory_xact_lock(day.key) END "
+            "FROM unnest(%s::bigint[], %s::bigint[]) WITH ORDINALITY AS day(key, service_id, n) "
+            f"LEFT JOIN {ServiceCalendar._meta.db_table} AS calendar "
+            "ON calendar.service_id = day.service_id ORDER BY day.n",
+            [
+                exclusive,
+                [_key(service_id, day) for service_id, day in pairs],
+                [service_id for service_id, _day in pairs],
+            ],
         )
 
 
