@@ -14,20 +14,13 @@ from reservations.models import Booking
 from shop.checkout import checkout
 from shop.on_behalf import book_for_parent
 from tests.booking_factories import top_up
-from tests.factories import AgentFactory, ParentFactory, PartnerFactory
-from tests.planning_factories import NOW, accept, make_canteen
-from tests.reservations_factories import BeneficiaryFactory
+from tests.factories import AgentFactory, PartnerFactory
+from tests.planning_factories import NOW, make_canteen, make_family
 from wallet.models import Transfer, TransferKind
 
 pytestmark = pytest.mark.django_db
 
 DAYS = [date(2026, 12, 1), date(2026, 12, 3)]
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -37,17 +30,13 @@ def rosieres():
 
 @pytest.fixture
 def canteen(rosieres):
-    service, children, _ = make_canteen(rosieres)
-    return service, children
-
-
-@pytest.fixture
-def family(canteen):
-    parent = ParentFactory(first_name="Claire", last_name="Martin")
-    lea = BeneficiaryFactory(account=parent, first_name="Léa")
-    accept(parent, canteen[1], [lea])
-    top_up(parent, "20.00")
-    return parent, lea
+    """Rosières' canteen and a family whose one child has an accepted access to it, with 20 €
+    in the porte-monnaie, on the clock of the planning tests: (service, parent, child)."""
+    with time_machine.travel(NOW, tick=False):
+        service, children, _ = make_canteen(rosieres)
+        family = make_family(children, children=1)
+        top_up(family.parent, "20.00")
+        yield service, family.parent, family.children[0]
 
 
 def text(response) -> str:
@@ -56,12 +45,12 @@ def text(response) -> str:
 
 
 def test_an_agent_booking_for_a_family_is_recorded_as_the_agent_everywhere(
-    client, rosieres, canteen, family
+    client, rosieres, canteen
 ):
-    parent, lea = family
+    service, parent, child = canteen
     agent = AgentFactory(communes=[rosieres], first_name="Camille", last_name="Durand")
 
-    order = book_for_parent(agent, parent, canteen[0], [lea], DAYS)
+    order = book_for_parent(agent, parent, service, [child], DAYS)
 
     debit = Transfer.objects.get(kind=TransferKind.PURCHASE, reference=order.number)
     assert (debit.actor, debit.actor_role) == (agent, "agent")
@@ -84,21 +73,21 @@ def test_an_agent_booking_for_a_family_is_recorded_as_the_agent_everywhere(
     )
 
 
-def test_an_agent_of_several_communes_is_read_as_an_agent(client, rosieres, canteen, family):
-    parent, lea = family
+def test_an_agent_of_several_communes_is_read_as_an_agent(client, rosieres, canteen):
+    service, parent, child = canteen
     agent = AgentFactory(communes=[rosieres, PartnerFactory(name="Aiguilhe")])
 
-    book_for_parent(agent, parent, canteen[0], [lea], DAYS)
+    book_for_parent(agent, parent, service, [child], DAYS)
 
     client.force_login(parent)
     movements = client.get("/api/wallet/movements/").json()["results"]
     assert movements[0]["who"] == "Un agent"
 
 
-def test_a_parents_own_checkout_is_recorded_as_theirs(client, canteen, family):
-    parent, lea = family
+def test_a_parents_own_checkout_is_recorded_as_theirs(client, canteen):
+    service, parent, child = canteen
     basket = add_meals_to_basket(
-        account=parent, service_id=canteen[0].pk, beneficiary_ids=[lea.pk], dates=DAYS, now=NOW
+        account=parent, service_id=service.pk, beneficiary_ids=[child.pk], dates=DAYS, now=NOW
     )
 
     result = checkout(basket.pk, payer=parent, payment_method="wallet")
