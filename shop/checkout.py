@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from oscar.apps.checkout.mixins import OrderPlacementMixin
 from oscar.core.loading import get_class, get_model
 
+from accounts.roles import ActorRole
 from reservations.capacity import lock_basket_days
 from reservations.revalidation import revalidate_basket
 from shop.order.creator import BulkOrderCreator, prefetch_line_relations
@@ -54,8 +55,6 @@ Selector = get_class("partner.strategy", "Selector")
 Source = get_model("payment", "Source")
 Transaction = get_model("payment", "Transaction")
 
-PARENT = "parent"  # the payer acting for themself (accounts' ActorRole.PARENT)
-
 
 @dataclass(frozen=True)
 class CheckoutResult:
@@ -70,7 +69,7 @@ def checkout(
     payer,
     payment_method: str,
     actor=None,
-    actor_role: str = PARENT,
+    actor_role: str = ActorRole.PARENT,
     expected_total: Decimal | None = None,
 ) -> CheckoutResult:
     """Place and pay `payer`'s basket `basket_id`; `actor` (the payer by default) is who acts:
@@ -119,8 +118,8 @@ class OrderPlacement(OrderPlacementMixin):
                 total=total.incl_tax,
                 expected=expected_total,
             )
-        # The services' calendars before the wallet's pots, in the order a closure takes them
-        # (it locks the calendar, then refunds into the pots): never the other way round.
+        # The meals' days before the wallet's pots, in the order a closure takes them (it locks
+        # its day, then refunds into the pots): never the other way round.
         lock_basket_days(basket)
         # Nothing the basket holds is trusted (quantities, products, beneficiaries, frozen
         # prices): each line is checked again before any money moves. BookingRefused aborts.
