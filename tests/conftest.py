@@ -1,7 +1,10 @@
 import os
+from io import StringIO
 
 import pytest
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import TestCase
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -18,6 +21,24 @@ def _mail_goes_through_the_task_backend(settings):
     leave through the Celery task after commit, as in production. The task then delivers to
     locmem (EMAIL_DELIVERY_BACKEND in the test settings), so `mail.outbox` still works."""
     settings.EMAIL_BACKEND = "accounts.email.TaskEmailBackend"
+
+
+@pytest.fixture(scope="module")
+def demo_world(django_db_setup, django_db_blocker) -> str:
+    """`seed_demo` run once for a whole test module (its output is returned), inside a
+    transaction rolled back when the module ends: seeding takes seconds, a test milliseconds.
+    Each test runs in a savepoint of it (pytest-django nests its own transaction), so a test that
+    changes the demo data leaves the next one the seeded state, as Django's setUpTestData does.
+    What the seed queues for after its commit (search indexing) runs, as in production.
+
+    The data stays until the module ends, so the module's later tests see it even when they do
+    not ask for it: use it where every test runs on the demo world."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        output = StringIO()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("seed_demo", stdout=output)
+        yield output.getvalue()
+        transaction.set_rollback(True)
 
 
 def pytest_sessionfinish(session, exitstatus):

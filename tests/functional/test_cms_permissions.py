@@ -1,11 +1,8 @@
 """Communication officers edit their own commune's pages and nothing else; what they submit goes
 through the review workflow ("Relecture") before it is published."""
 
-from io import StringIO
-
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from wagtail.models import Page, WorkflowState
 from wagtail.test.utils.form_data import querydict_from_html
 
@@ -16,11 +13,6 @@ from tests.factories import OfficerFactory
 pytestmark = pytest.mark.django_db
 
 OFFICER_EMAIL = "redaction@portail-famille.test"
-
-
-@pytest.fixture
-def demo_world():
-    call_command("seed_demo", stdout=StringIO())
 
 
 @pytest.fixture

@@ -30,11 +30,10 @@ SEARCH = "/recherche/"
 
 
 @pytest.fixture
-def demo(django_capture_on_commit_callbacks):
+def demo(demo_world):
     """The demo world as `make seed` builds it, services indexed for search as in production
-    (by the task each catalogue change queues once its transaction commits)."""
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", stdout=StringIO())
+    (by the task each catalogue change queues once its transaction commits); seeded once for
+    the module (tests/conftest.py)."""
 
 
 def html_of(client, path, host=PUY, **params):

@@ -1,17 +1,9 @@
 """Where each part answers: Wagtail at /, Oscar's storefront without its checkout, the APIs."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo_world():
-    call_command("seed_demo", stdout=StringIO())
 
 
 def test_each_territory_site_serves_its_wagtail_home_page_at_the_root(client, demo_world):

@@ -99,8 +99,7 @@ def row_counts() -> dict[str, int]:
     return counts
 
 
-def test_running_the_seed_twice_leaves_the_same_data():
-    seed_demo()
+def test_running_the_seed_twice_leaves_the_same_data(demo_world):
     first = row_counts()
 
     seed_demo()
@@ -110,18 +109,14 @@ def test_running_the_seed_twice_leaves_the_same_data():
 
 
 @pytest.mark.parametrize("seed", [SEED_002, SEED_004], ids=["seed_002", "seed_004"])
-def test_each_commune_sells_exactly_the_services_and_tariffs_of_the_seed_guides(seed):
-    seed_demo()
-
+def test_each_commune_sells_exactly_the_services_and_tariffs_of_the_seed_guides(demo_world, seed):
     for code, services in seed.items():
         partner = Partner.objects.get(code=code)
         assert partner.name == COMMUNE_NAMES[code]
         assert catalogue_of(partner) == services
 
 
-def test_services_are_parent_products_of_a_class_with_no_shipping_and_no_stock():
-    seed_demo()
-
+def test_services_are_parent_products_of_a_class_with_no_shipping_and_no_stock(demo_world):
     services = Product.objects.filter(structure=Product.PARENT)
     assert services.count() == 7
     for service in services:
@@ -135,9 +130,7 @@ def test_services_are_parent_products_of_a_class_with_no_shipping_and_no_stock()
         assert record.price_currency == "EUR"
 
 
-def test_each_agent_works_for_exactly_their_commune_in_the_agents_group():
-    seed_demo()
-
+def test_each_agent_works_for_exactly_their_commune_in_the_agents_group(demo_world):
     for code, name in COMMUNE_NAMES.items():
         agent = User.objects.get(email=f"agent.{code}@portail-famille.test")
         assert list(agent.partners.all()) == [Partner.objects.get(code=code)]
@@ -146,9 +139,7 @@ def test_each_agent_works_for_exactly_their_commune_in_the_agents_group():
         assert agent.has_perm("partner.dashboard_access")
 
 
-def test_the_parent_is_validated_and_has_two_children():
-    seed_demo()
-
+def test_the_parent_is_validated_and_has_two_children(demo_world):
     parent = User.objects.get(email="claire.martin@example.org")
     admin = User.objects.get(email="admin@portail-famille.test")
     assert parent.is_validated
@@ -166,15 +157,12 @@ def test_the_parent_is_validated_and_has_two_children():
     ]
 
 
-def test_the_administrator_is_a_validated_superuser():
-    seed_demo()
-
+def test_the_administrator_is_a_validated_superuser(demo_world):
     admin = User.objects.get(email="admin@portail-famille.test")
     assert admin.is_superuser and admin.is_staff and admin.is_validated
 
 
-def test_a_rerun_keeps_a_password_the_user_changed():
-    seed_demo()
+def test_a_rerun_keeps_a_password_the_user_changed(demo_world):
     parent = User.objects.get(email="claire.martin@example.org")
     parent.set_password("Un-Autre-Secret-2026!")
     parent.save()
@@ -185,9 +173,7 @@ def test_a_rerun_keeps_a_password_the_user_changed():
     assert parent.check_password("Un-Autre-Secret-2026!")
 
 
-def test_the_two_sites_are_served_by_their_live_home_pages():
-    seed_demo()
-
+def test_the_two_sites_are_served_by_their_live_home_pages(demo_world):
     puy = Site.objects.get(hostname="127.0.0.1", port=8000)
     dombes = Site.objects.get(hostname="dombes.localhost", port=8000)
     assert puy.site_name == "Communauté d'agglomération du Puy-en-Velay"
@@ -200,16 +186,12 @@ def test_the_two_sites_are_served_by_their_live_home_pages():
         assert home.depth == 2
 
 
-def test_wagtails_welcome_page_and_its_localhost_site_are_removed():
-    seed_demo()
-
+def test_wagtails_welcome_page_and_its_localhost_site_are_removed(demo_world):
     assert not Page.objects.filter(title="Welcome to your new Wagtail site!").exists()
     assert not Site.objects.filter(hostname="localhost").exists()
 
 
-def test_the_officer_edits_the_rosieres_pages_only():
-    seed_demo()
-
+def test_the_officer_edits_the_rosieres_pages_only(demo_world):
     officer = User.objects.get(email="redaction@portail-famille.test")
     assert officer.groups.filter(name=OFFICERS).exists()
     assert officer.has_perm("wagtailadmin.access_admin")
@@ -237,8 +219,8 @@ def test_the_demo_password_satisfies_the_password_policy():
     validate_password(DEMO_PASSWORD)
 
 
-def test_the_command_output_lists_the_logins_and_the_password():
-    output = seed_demo()
+def test_the_command_output_lists_the_logins_and_the_password(demo_world):
+    output = demo_world
 
     emails = [
         "admin@portail-famille.test",
@@ -253,9 +235,7 @@ def test_the_command_output_lists_the_logins_and_the_password():
         assert url in output
 
 
-def test_the_agent_of_rosieres_finds_an_account_and_requests_in_every_queue():
-    seed_demo()
-
+def test_the_agent_of_rosieres_finds_an_account_and_requests_in_every_queue(demo_world):
     rosieres = ServiceAccess.objects.filter(commune__code="rosieres")
     assert set(rosieres.values_list("status", flat=True)) == {
         AccessStatus.ACCEPTED,
@@ -270,9 +250,7 @@ def test_the_agent_of_rosieres_finds_an_account_and_requests_in_every_queue():
     assert accepted.beneficiaries.count() == 2
 
 
-def test_each_tariff_option_says_which_documents_it_needs():
-    seed_demo()
-
+def test_each_tariff_option_says_which_documents_it_needs(demo_world):
     adults = AccessRequirements.objects.get(tariff_option__upc="rosieres-cantine-adultes")
     children = AccessRequirements.objects.get(tariff_option__upc="rosieres-cantine-enfants")
     assert (adults.required_documents, adults.requires_tax_figures) == (["proof_of_address"], False)
