@@ -280,7 +280,7 @@ def pay_from_wallet(
     idempotency key returns the first payment."""
     per_service = _sum_by_service(charges)
     communes = {c.service_id: c.commune_id for c in charges}
-    general, pots = _pots_paying(owner, communes)
+    general, pots = _pots_paying(owner, list(per_service))
     allocated = []
 
     def legs(locked):
@@ -288,7 +288,7 @@ def pay_from_wallet(
         allocation = allocate(
             per_service,
             {sid: locked[pot.pk].balance for sid, pot in pots.items()},
-            locked[general.pk].balance,
+            locked[general.pk].balance if general else ZERO,
         )
         if allocation.shortfall and not allow_partial:
             raise InsufficientFundsError(allocation.shortfall)
@@ -296,7 +296,7 @@ def pay_from_wallet(
         return _payment_legs(allocation, general, pots, communes)
 
     record = transfer(
-        Plan([general, *pots.values()], legs),
+        Plan([pot for pot in (general, *pots.values()) if pot is not None], legs),
         kind=TransferKind.PURCHASE,
         reason=f"Paiement de la commande {reference}",
         idempotency_key=idempotency_key,
@@ -309,21 +309,20 @@ def pay_from_wallet(
     return WalletPayment(record, allocated[0].wallet_total)
 
 
-def _pots_paying(owner, communes: dict[int, int | None]):
-    """The owner's general pot and the pots of these services (id → commune), read in one
-    query; the ones never opened are opened."""
+def _pots_paying(owner, service_ids: list[int]):
+    """The owner's general pot (None if never opened) and the pots of these services that
+    exist, read in one query. A pot never opened holds nothing: it pays nothing, and is not
+    opened for a payment."""
     pots, general = {}, None
     for account in LedgerAccount.objects.filter(owner=owner).filter(
-        Q(kind=AccountKind.GENERAL_POT) | Q(kind=AccountKind.SERVICE_POT, service_id__in=communes)
+        Q(kind=AccountKind.GENERAL_POT)
+        | Q(kind=AccountKind.SERVICE_POT, service_id__in=service_ids)
     ):
         if account.kind == AccountKind.GENERAL_POT:
             general = account
         else:
             pots[account.service_id] = account
-    for service_id, commune_id in communes.items():
-        if service_id not in pots:
-            pots[service_id] = service_pot(owner, service_id, commune_id)
-    return general or general_pot(owner), pots
+    return general, pots
 
 
 def _payment_legs(allocation, general, pots, communes) -> list[Movement]:
@@ -333,7 +332,7 @@ def _payment_legs(allocation, general, pots, communes) -> list[Movement]:
         movements.append(Movement(pots[sid], -amount, communes[sid]))
     for sid, amount in allocation.from_general_pot.items():
         movements.append(Movement(general, -amount, communes[sid]))
-    for sid in pots:
+    for sid in communes:
         paid = allocation.from_service_pot.get(sid, ZERO) + allocation.from_general_pot.get(
             sid, ZERO
         )

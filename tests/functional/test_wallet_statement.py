@@ -132,8 +132,9 @@ def test_a_pot_opened_but_never_used_is_left_out_and_an_emptied_pot_stays(
 ):
     top_up(parent, "10.00", "1")
     refund(parent, daycare, baneins, "1.50", "1")
-    # Paying the canteen and the daycare opens the canteen's pot on the way (it holds nothing)
-    # and empties the daycare's pot.
+    # The canteen's pot opened and never moved; paying the canteen and the daycare empties the
+    # daycare's pot (a payment opens no pot: an unopened one holds nothing).
+    ledger.service_pot(parent, canteen.pk, saint_marcel.pk)
     spend(parent, [(canteen, saint_marcel, "3.50"), (daycare, baneins, "1.50")], "1")
     assert LedgerAccount.objects.filter(owner=parent).count() == 3
 
