@@ -73,8 +73,8 @@ class Statement:
 
 
 def statement_of(owner) -> Statement:
-    """The owner's pots with what they hold, in one query. A pot the ledger opened on the way
-    (a payment visits the pot of each service it pays) but that never moved is left out."""
+    """The owner's pots with what they hold, in one query. A pot opened but never moved (the
+    payments of earlier versions opened the pot of each service they paid) is left out."""
     pots = LedgerAccount.objects.filter(owner=owner, kind__in=POT_KINDS).filter(
         ~Q(balance=0) | Exists(Leg.objects.filter(account=OuterRef("pk")))
     )
