@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= --reuse-db
+# Test processes (pytest-xdist), each with its own test database; tests/conftest.py shares the work.
+PYTEST_WORKERS ?= 2
 
 .PHONY: install run test worker lint format migrate seed schema clean
 
@@ -29,7 +31,7 @@ run: seed
 	$(BIN)/python manage.py serve $(HOST):$(PORT)
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Celery worker with the beat scheduler embedded; needs CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0).
 worker: install

@@ -41,6 +41,65 @@ def demo_world(django_db_setup, django_db_blocker) -> str:
         transaction.set_rollback(True)
 
 
+# --- Running on several processes (pytest-xdist, `make test`) --------------------------------
+
+BROWSER_TESTS = "tests/e2e/"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """On an xdist worker, put the browser tests first, pytest-django's order kept otherwise: they
+    are the longest unit of work, so one worker starts them while the other runs the rest. They
+    may run first: their live server starts from the migrated state and puts it back at the end
+    (tests/e2e/conftest.py)."""
+    yield  # after pytest-django's sort: ordinary tests, then transactional ones, then no database
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: not item.nodeid.startswith(BROWSER_TESTS))
+
+
+def work_units(nodeids: list[str]) -> dict[str, str]:
+    """Each test's unit of work: the browser tests all together (one live server, one browser);
+    any other test with its module's neighbours in the run order. A module whose transactional
+    tests pytest-django moved after the others is two units, so that a worker, taking units in
+    the run order, never runs an ordinary test after a transactional one has emptied the
+    database."""
+    units: dict[str, str] = {}
+    runs_of: dict[str, int] = {}
+    previous = None
+    for nodeid in nodeids:
+        module = nodeid.split("::", 1)[0]
+        if module.startswith(BROWSER_TESTS):
+            units[nodeid] = BROWSER_TESTS
+            continue
+        if module != previous:
+            runs_of[module] = runs_of.get(module, 0) + 1
+        previous = module
+        units[nodeid] = f"{module}#{runs_of[module]}"
+    return units
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        """Units of work from `work_units`, handed out in the run order."""
+
+        def __init__(self, config, log=None):
+            # xdist would otherwise hand out the largest units first, out of the run order.
+            config.option.loadscopereorder = False
+            super().__init__(config, log)
+            self.unit_of: dict[str, str] = {}
+
+        def _split_scope(self, nodeid):
+            if not self.unit_of:
+                collection = next(iter(self.registered_collections.values()))
+                self.unit_of = work_units(list(collection))
+            return self.unit_of[nodeid]
+
+    return ModuleScheduling(config, log)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """With FORBID_SKIPS=1 (CI), a skipped test fails the run: a skip must never hide a test that
     needs PostgreSQL or Redis."""

@@ -1,8 +1,16 @@
 """Test settings: the real PostgreSQL and Redis of the machine, fast and deterministic."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES, STORAGES, VAR_DIR, dj_database_url
 from .env import env_str
+
+# `make test` runs the tests on several processes (pytest-xdist: gw0, gw1…). pytest-django gives
+# each its own test database (test_portail_gw0…); its Redis database and media folders are here.
+_WORKER_NAME = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKER = int(_WORKER_NAME.removeprefix("gw") or 0)
+_WORKER_SUFFIX = f"-{_WORKER_NAME}" if _WORKER_NAME else ""
 
 # Tests need PostgreSQL (row locks, full-text search): never fall back to the SQLite file.
 DATABASES["default"] = dj_database_url.parse(
@@ -26,7 +34,8 @@ EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Tasks run eagerly unless a test starts a real worker (tests/integration/test_celery_worker.py).
 # The broker and result backend are set from the start anyway: Celery caches both on first use.
-CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
+# Redis database 14 for the first process, 13 for the second…
+CELERY_BROKER_URL = env_str("TEST_CELERY_BROKER_URL", f"redis://127.0.0.1:6379/{14 - _WORKER}")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = True
 
@@ -35,5 +44,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # whitenoise's manifest needs collectstatic; tests render templates without it.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-MEDIA_ROOT = str(VAR_DIR / "test-media")
-PRIVATE_MEDIA_ROOT = str(VAR_DIR / "test-private")
+MEDIA_ROOT = str(VAR_DIR / f"test-media{_WORKER_SUFFIX}")
+PRIVATE_MEDIA_ROOT = str(VAR_DIR / f"test-private{_WORKER_SUFFIX}")
