@@ -125,24 +125,27 @@ def on_different_services(world):
     world.pay()
 
 
+# Each story, and the price of every active booking it leaves: (child, service) → price.
+CASES = [
+    (together, {("alice", "canteen"): FIRST, ("bruno", "canteen"): SECOND}),
+    (eldest_paid_then_youngest, {("alice", "canteen"): FIRST, ("bruno", "canteen"): SECOND}),
+    (
+        youngest_added_before_the_eldest,
+        {("alice", "canteen"): FIRST, ("bruno", "canteen"): SECOND},
+    ),
+    # Booked alone, Bruno paid a first child's price: booked prices never change.
+    (
+        youngest_added_alone_and_paid_before_the_eldest,
+        {("alice", "canteen"): FIRST, ("bruno", "canteen"): FIRST},
+    ),
+    (eldest_cancelled_later, {("bruno", "canteen"): SECOND}),
+    (on_different_services, {("alice", "canteen"): FIRST, ("bruno", "other"): FIRST}),
+]
+
+
 @pytest.mark.parametrize(
     ("story", "expected"),
-    [
-        (together, {("alice", "canteen"): FIRST, ("bruno", "canteen"): SECOND}),
-        (eldest_paid_then_youngest, {("alice", "canteen"): FIRST, ("bruno", "canteen"): SECOND}),
-        (
-            youngest_added_before_the_eldest,
-            {("alice", "canteen"): FIRST, ("bruno", "canteen"): SECOND},
-        ),
-        # Booked alone, Bruno paid a first child's price: booked prices never change.
-        (
-            youngest_added_alone_and_paid_before_the_eldest,
-            {("alice", "canteen"): FIRST, ("bruno", "canteen"): FIRST},
-        ),
-        (eldest_cancelled_later, {("bruno", "canteen"): SECOND}),
-        (on_different_services, {("alice", "canteen"): FIRST, ("bruno", "other"): FIRST}),
-    ],
-    ids=lambda value: getattr(value, "__name__", ""),
+    [pytest.param(story, prices, id=story.__name__) for story, prices in CASES],
 )
 def test_the_sibling_rank_counts_the_familys_day_and_a_booked_price_never_changes(story, expected):
     with time_machine.travel(NOW, tick=False):
