@@ -3,9 +3,10 @@ paid, cancelled before the cancellation deadline with the price refunded to the 
 
 This is the domain side of the checkout: it reaches Oscar's models through `get_model` and is
 called by the receivers of Oscar's signals (reservations/receivers.py); the checkout itself
-(shop/) calls only `capacity.lock_basket_days`, to take its locks in the order a closure does."""
+(shop/) calls only the re-check (reservations/revalidation.py), which locks the meals' days in
+the order a closure does and leaves what it read for `book_order`."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -24,6 +25,7 @@ from .models import ACTIVE_BOOKING_STATUSES, Beneficiary, Booking, BookingStatus
 from .selectors import bookings_by_day
 
 Line = get_model("order", "Line")
+Order = get_model("order", "Order")
 PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
 PaymentEventType = get_model("order", "PaymentEventType")
@@ -96,8 +98,7 @@ def book_order(order, *, now: datetime, actor=None, actor_role=ActorRole.PARENT)
     meals = meal_lines(order)
     if not meals:
         return []
-    capacity.lock_meal_days((meal.service_id, meal.date) for meal in meals)
-    days = _OrderDays.load(order, meals)
+    days = _locked_days_of(order, meals)
     refused, accepted = [], []
     for meal in meals:
         beneficiary = days.beneficiaries.get(meal.beneficiary_id)
@@ -134,30 +135,57 @@ def book_order(order, *, now: datetime, actor=None, actor_role=ActorRole.PARENT)
     return _create(bookings)
 
 
+def _locked_days_of(order, meals) -> "LockedDays":
+    """The days of the order's meals, locked, and what checking them needs. The checkout's
+    re-check (reservations/revalidation.py) has locked and read them already, in this same
+    transaction, and left them on the basket: reused when they cover every meal of the order
+    (its lines are the basket's, copied), else locked and read here."""
+    basket = order.basket if Order.basket.is_cached(order) else None
+    days = getattr(basket, "locked_days", None)
+    if days is not None and days.covers(order.user_id, meals):
+        return days
+    return LockedDays.lock_and_load(order.user_id, meals)
+
+
 @dataclass
-class _OrderDays:
-    """What checking an order's meals needs, read once its days are locked: the services'
-    calendar windows, the beneficiaries, the family's bookings and the seats taken."""
+class LockedDays:
+    """What checking meals needs, read once their days are locked (reservations/capacity.py):
+    the services' calendar windows, the beneficiaries, the family's bookings and the seats
+    taken. Valid until the transaction that locked the days ends."""
 
     account_id: int
+    pairs: frozenset  # the (service id, date) pairs locked
     windows: dict
     beneficiaries: dict
     booked: dict
     taken: Counter
 
     @classmethod
-    def load(cls, order, meals) -> "_OrderDays":
-        service_ids = sorted({meal.service_id for meal in meals})
-        days = [meal.date for meal in meals if meal.date]
-        windows = calendar_windows(service_ids, min(days), max(days)) if days else {}
+    def lock_and_load(cls, account_id, meals, *, beneficiaries=None) -> "LockedDays":
+        """Lock the days of `meals`, then read what checking them needs (the beneficiaries
+        given, as the re-check has read them, or those of the meals)."""
+        pairs = frozenset(
+            (meal.service_id, meal.date) for meal in meals if meal.service_id and meal.date
+        )
+        if not pairs:
+            return cls(account_id, pairs, {}, beneficiaries or {}, defaultdict(set), Counter())
+        capacity.lock_meal_days(pairs)
+        service_ids = sorted({service_id for service_id, _day in pairs})
+        days = {day for _service_id, day in pairs}
+        windows = calendar_windows(service_ids, min(days), max(days))
         capped = [s for s, window in windows.items() if window.daily_capacity is not None]
-        booked, taken = bookings_by_day(
-            order.user_id, service_ids, set(days), capped_service_ids=capped
+        booked, taken = bookings_by_day(account_id, service_ids, days, capped_service_ids=capped)
+        if beneficiaries is None:
+            beneficiaries = Beneficiary.objects.in_bulk(
+                {meal.beneficiary_id for meal in meals if meal.beneficiary_id}
+            )
+        return cls(account_id, pairs, windows, beneficiaries, booked, taken)
+
+    def covers(self, account_id, meals) -> bool:
+        """Whether these are the days of `meals`, locked for `account_id`'s family."""
+        return account_id == self.account_id and all(
+            (meal.service_id, meal.date) in self.pairs for meal in meals
         )
-        beneficiaries = Beneficiary.objects.in_bulk(
-            {meal.beneficiary_id for meal in meals if meal.beneficiary_id}
-        )
-        return cls(order.user_id, windows, beneficiaries, booked, taken)
 
     def refusal(self, meal, beneficiary, now) -> str:
         """Why this meal cannot be booked now, in French, or "" when it can."""

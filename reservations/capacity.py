@@ -15,21 +15,11 @@ from datetime import date
 
 from django.db import connection
 
-from .meals import FIRST_MEAL_DATE, basket_meal_lines
+from .meals import FIRST_MEAL_DATE
 from .models import ServiceCalendar
 
 # The high byte keeps these keys apart from any other advisory lock of the platform.
 _KEY_SPACE = 0x52 << 56
-
-
-def lock_basket_days(basket) -> None:
-    """Lock the days of the meals in `basket`, as `book_order` will, before the checkout
-    touches the wallet. Lines that are not readable meals lock nothing (they are refused)."""
-    lock_meal_days(
-        (line.service_id, line.date)
-        for line in basket_meal_lines(line__basket=basket)
-        if line.service_id is not None and line.date is not None
-    )
 
 
 def lock_meal_days(meal_days: Iterable[tuple[int, date]], *, exclusive: bool = False) -> None:

@@ -4,8 +4,9 @@ is checked again, inside the checkout transaction and under its locks, against t
 the paying family, its accepted access and the tariff grid, exactly as the line was priced
 when the meal was added (reservations/basket.py add_meals_to_basket).
 
-The checkout (shop/) calls `revalidate_basket` after locking the basket row and the services'
-calendars, before the wallet's pots: the lock order of a closure stays that of the checkout."""
+The checkout (shop/) calls `revalidate_basket` after locking the basket row and before the
+wallet's pots: it locks the meals' days first, so the lock order of a closure stays that of the
+checkout."""
 
 from collections import defaultdict
 
@@ -13,13 +14,14 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from . import rules
+from .bookings import LockedDays
 from .calendars import tariff_configs
 from .catalogue import SERVICE_CLASS_SLUG
 from .exceptions import BookingRefused
 from .meals import MEAL_OPTIONS, read_meal_line
 from .models import Beneficiary
 from .pricing import price_meal
-from .selectors import accepted_accesses, bookings_by_day
+from .selectors import accepted_accesses
 
 __all__ = ["revalidate_basket"]
 
@@ -48,6 +50,11 @@ def revalidate_basket(basket) -> None:
     wanted = [
         meal for meal in meals if meal.service_id and meal.date and meal.beneficiary_id in family
     ]
+    # The meals' days locked before anything is counted, and before the wallet's pots (the
+    # order a closure takes them in). book_order reuses what is read here (the basket carries
+    # it): same transaction, same locks, so the same facts.
+    days = LockedDays.lock_and_load(basket.owner_id, wanted, beneficiaries=family)
+    basket.locked_days = days
     service_ids = {meal.service_id for meal in wanted}
     accesses = (
         accepted_accesses(
@@ -58,12 +65,9 @@ def revalidate_basket(basket) -> None:
     )
     tariffs = tariff_configs(service_ids) if wanted else {}
     # The siblings a meal was priced with: the family's meals of that service and day, booked
-    # or in this basket (as add_meals_to_basket prices them, and prices them again).
-    siblings = defaultdict(set)
-    if wanted:
-        siblings, _taken = bookings_by_day(
-            basket.owner_id, service_ids, {meal.date for meal in wanted}
-        )
+    # or in this basket (as add_meals_to_basket prices them, and prices them again). A copy:
+    # book_order counts the booked ones only.
+    siblings = defaultdict(set, {key: set(ids) for key, ids in days.booked.items()})
     for meal in wanted:
         siblings[meal.service_id, meal.date].add(meal.beneficiary_id)
 

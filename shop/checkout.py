@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from oscar.apps.checkout.mixins import OrderPlacementMixin
 from oscar.core.loading import get_class, get_model
 
 from accounts.roles import ActorRole
-from reservations.capacity import lock_basket_days
 from reservations.revalidation import revalidate_basket
-from shop.order.creator import BulkOrderCreator, prefetch_line_relations
+from shop.order.creator import BulkOrderCreator, checkout_lines
 from shop.payment import processing
 from shop.payment.constants import (
     CARD_MINIMUM_AMOUNT,
@@ -47,8 +47,10 @@ __all__ = ["CheckoutResult", "checkout"]
 
 Applicator = get_class("offer.applicator", "Applicator")
 Basket = get_model("basket", "Basket")
+ConditionalOffer = get_model("offer", "ConditionalOffer")
 Order = get_model("order", "Order")
 OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
 Repository = get_class("shipping.repository", "Repository")
 Selector = get_class("partner.strategy", "Selector")
@@ -83,15 +85,35 @@ def checkout(
     if payment_method not in PaymentMethod.values:
         raise ValueError(f"Unknown payment method {payment_method!r}")
     with transaction.atomic():
-        basket = Basket.objects.select_for_update().filter(owner=payer, pk=basket_id).first()
+        basket = _locked_basket(payer, basket_id)
         if basket is None:
             raise BasketNotFound(_("Aucun panier de ce numéro à votre nom."))
+        # Read after the lock, in a statement of its own: one waiting for the lock (the same
+        # checkout sent twice) sees the order the first one committed.
         order = Order.objects.filter(basket=basket).first()
         if order is not None:
             return CheckoutResult(order, processing.outcome_of(order), placed_now=False)
         placement = OrderPlacement(payer, actor or payer, actor_role)
         order = placement.place(basket, payment_method, expected_total)
     return CheckoutResult(order, placement.outcome, placed_now=True)
+
+
+def _locked_basket(payer, basket_id: int):
+    """`payer`'s basket `basket_id`, its row locked, or None. The same statement says whether
+    the basket holds a voucher and whether a site offer is running (else Oscar's offers are
+    not applied at all: nothing could apply). Both as of the statement's start: a voucher
+    added while it waited is not applied, nor its use recorded (shop.order.creator)."""
+    return (
+        Basket.objects.select_for_update(of=("self",))
+        .filter(owner=payer, pk=basket_id)
+        .annotate(
+            holds_voucher=Exists(Basket.vouchers.through.objects.filter(basket=OuterRef("pk"))),
+            site_offer_running=Exists(
+                ConditionalOffer.active.filter(offer_type=ConditionalOffer.SITE)
+            ),
+        )
+        .first()
+    )
 
 
 class OrderPlacement(OrderPlacementMixin):
@@ -118,16 +140,16 @@ class OrderPlacement(OrderPlacementMixin):
                 total=total.incl_tax,
                 expected=expected_total,
             )
-        # The meals' days before the wallet's pots, in the order a closure takes them (it locks
-        # its day, then refunds into the pots): never the other way round.
-        lock_basket_days(basket)
         # Nothing the basket holds is trusted (quantities, products, beneficiaries, frozen
         # prices): each line is checked again before any money moves. BookingRefused aborts.
+        # The re-check locks the meals' days first: before the wallet's pots, in the order a
+        # closure takes them (it locks its day, then refunds into the pots).
         revalidate_basket(basket)
         order_number = str(self.generate_order_number(basket))
         self.outcome = self.handle_payment(
             order_number, total, basket=basket, method=payment_method
         )
+        paid = not self.outcome.card_amount
         order = self.place_order(
             order_number=order_number,
             user=self.payer,
@@ -136,10 +158,14 @@ class OrderPlacement(OrderPlacementMixin):
             shipping_method=shipping_method,
             shipping_charge=shipping_charge,
             order_total=total,
-            status=ORDER_PENDING,
+            status=ORDER_PAID if paid else ORDER_PENDING,
         )
-        if not self.outcome.card_amount:
-            order.set_status(ORDER_PAID)
+        if paid:
+            # Paid before it is written: placed "Payée", its bookings created confirmed
+            # (book_order reads the order's status), rather than written pending then saved
+            # again and confirmed by order_status_changed. The history keeps the change
+            # set_status would have recorded.
+            order.status_changes.create(old_status=ORDER_PENDING, new_status=ORDER_PAID)
         basket.submit()
         return order
 
@@ -149,14 +175,16 @@ class OrderPlacement(OrderPlacementMixin):
         if not basket.can_be_edited:
             raise BasketNotPayable(_("Ce panier ne peut plus être payé : rechargez votre panier."))
         basket.strategy = Selector().strategy(user=self.payer)
-        # The lines read once: is_empty would count them in another query.
-        if not list(basket.all_lines()):
+        # The lines read once, with what pricing, the re-check and the order creator read of
+        # them (Oscar's all_lines() would read the products' images, and each relation in a
+        # query of its own). Oscar keeps them as the basket's cache, where offers are applied.
+        basket._lines = checkout_lines(basket)
+        if not list(basket.all_lines()):  # is_empty would count them in another query
             raise BasketNotPayable(_("Votre panier est vide : rien à payer."))
-        Applicator().apply(basket, self.payer)
-        # Oscar asks each line's product class whether it ships, then the order creator reads
-        # the lines' partners, parents and options: load them all at once, on the basket's
-        # own lines (a reload would drop the offers' discounts).
-        prefetch_line_relations(basket.all_lines())
+        if basket.holds_voucher or basket.site_offer_running:
+            Applicator().apply(basket, self.payer)
+        # Else no offer can apply (no voucher, no site offer running: what Oscar's Applicator
+        # would read); the basket keeps the empty offer applications it was created with.
         shipping_method = Repository().get_default_shipping_method(basket=basket, user=self.payer)
         shipping_charge = shipping_method.calculate(basket)
         total = OrderTotalCalculator().calculate(basket, shipping_charge)
@@ -235,14 +263,20 @@ class OrderPlacement(OrderPlacementMixin):
                 actor=self.actor,
                 actor_role=self.actor_role,
                 allow_partial=method == PaymentMethod.WALLET_AND_CARD,
+                # The basket's row is locked and no order was placed for it (checkout()): no
+                # payment was made under its key.
+                key_is_new=True,
             )
         except InsufficientFundsError as error:
             raise WalletShortfall(str(error), error.missing) from error
         return payment.paid, payment.transfer
 
     def _record_wallet_debit(self, transfer, amount, currency):
+        source_type, event_type = processing.source_and_event_types(
+            WALLET_SOURCE, WALLET_DEBIT_EVENT
+        )
         source = Source(
-            source_type=processing.source_type(WALLET_SOURCE),
+            source_type=source_type,
             currency=currency,
             amount_allocated=amount,
             amount_debited=amount,
@@ -254,7 +288,11 @@ class OrderPlacement(OrderPlacementMixin):
             Transaction.DEBIT, amount, reference=str(transfer.pk), status="debited"
         )
         self.add_payment_source(source)
-        self.add_payment_event(WALLET_DEBIT_EVENT, amount, reference=str(transfer.pk))
+        # Oscar's add_payment_event, with the type read above (Oscar reads it again).
+        self._payment_events = [
+            *(self._payment_events or []),
+            PaymentEvent(event_type=event_type, amount=amount, reference=str(transfer.pk)),
+        ]
 
     def save_payment_events(self, order):
         """Oscar's, with each event's line quantities written in one statement, not per line."""

@@ -74,10 +74,16 @@ def service_pot(owner, service_id: int, commune_id: int | None = None) -> Ledger
 
 
 def system_account(kind: str, *, service_id=None, commune_id=None) -> LedgerAccount:
-    key = ":".join([kind, str(service_id or "-"), str(commune_id or "-")])
     return _get_or_create(
-        {"system_key": key}, kind=kind, service_id=service_id, commune_id=commune_id
+        {"system_key": system_key(kind, service_id, commune_id)},
+        kind=kind,
+        service_id=service_id,
+        commune_id=commune_id,
     )
+
+
+def system_key(kind: str, service_id=None, commune_id=None) -> str:
+    return ":".join([kind, str(service_id or "-"), str(commune_id or "-")])
 
 
 def _get_or_create(lookup: dict, **defaults) -> LedgerAccount:
@@ -115,47 +121,59 @@ def transfer(
     actor_role: str = ActorRole.SYSTEM,
     order_line_id: int | None = None,
     check: Callable[[], None] | None = None,
+    key_is_new: bool = False,
 ) -> Transfer | None:
     """Write one balanced transfer, or return the one already written under this key.
 
     `movements` are the legs, or a `Plan` computing them from the pots it locks (None is
     returned when it has nothing to move). `check` runs once the pots are locked, before
-    anything is written: it raises to refuse."""
+    anything is written: it raises to refuse.
+
+    `key_is_new`: the caller holds a lock serialising every use of this key and knows nothing
+    was written under it (the checkout: the basket's row, no order placed for it). Then the key
+    is not looked up, nor a savepoint taken to catch a concurrent writer: the key's unique
+    index still refuses a second transfer, aborting the caller's transaction."""
+    fields = {
+        "kind": kind,
+        "reason": reason,
+        "idempotency_key": idempotency_key,
+        "reference": reference,
+        "actor": actor,
+        "actor_role": actor_role,
+        "order_line_id": order_line_id,
+    }
+    if key_is_new:
+        with transaction.atomic(savepoint=False):
+            return _lock_check_and_write(movements, check, fields)
     existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing
     try:
         with transaction.atomic():
-            if isinstance(movements, Plan):
-                locked = _lock_pots(movements.pots)
-                movements = movements.legs(locked)
-                if not movements:
-                    return None
-                _check_pots_locked(movements, locked)
-            else:
-                movements = list(movements)
-                locked = _lock_pots(m.account for m in movements)
-            _check_balanced(movements)
-            _check_pots_stay_positive(movements, locked)
-            if check:
-                check()
-            return _write(
-                movements,
-                locked,
-                kind=kind,
-                reason=reason,
-                idempotency_key=idempotency_key,
-                reference=reference,
-                actor=actor,
-                actor_role=actor_role,
-                order_line_id=order_line_id,
-            )
+            return _lock_check_and_write(movements, check, fields)
     except IntegrityError:
         # A concurrent call with the same key won the race: the unique key kept its transfer.
         existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
             return existing
         raise
+
+
+def _lock_check_and_write(movements, check, fields: dict) -> Transfer | None:
+    if isinstance(movements, Plan):
+        locked = _lock_pots(movements.pots)
+        movements = movements.legs(locked)
+        if not movements:
+            return None
+        _check_pots_locked(movements, locked)
+    else:
+        movements = list(movements)
+        locked = _lock_pots(m.account for m in movements)
+    _check_balanced(movements)
+    _check_pots_stay_positive(movements, locked)
+    if check:
+        check()
+    return _write(movements, locked, **fields)
 
 
 def balance_of(account: LedgerAccount) -> Decimal:
@@ -271,16 +289,17 @@ def pay_from_wallet(
     actor=None,
     actor_role: str = ActorRole.PARENT,
     allow_partial: bool = False,
+    key_is_new: bool = False,
 ) -> WalletPayment:
     """Pay each service's charge from its pot first, then from the general pot; `actor` (the
     owner by default) is who paid: the parent, or an agent booking for them.
 
     With `allow_partial` (wallet + card) the wallet pays what it can and the card the rest;
     otherwise a shortfall refuses the whole payment and changes nothing. Replaying the same
-    idempotency key returns the first payment."""
+    idempotency key returns the first payment (`key_is_new`: see transfer)."""
     per_service = _sum_by_service(charges)
     communes = {c.service_id: c.commune_id for c in charges}
-    general, pots = _pots_paying(owner, list(per_service))
+    general, pots, revenues = _pots_paying(owner, communes)
     allocated = []
 
     def legs(locked):
@@ -293,7 +312,7 @@ def pay_from_wallet(
         if allocation.shortfall and not allow_partial:
             raise InsufficientFundsError(allocation.shortfall)
         allocated.append(allocation)
-        return _payment_legs(allocation, general, pots, communes)
+        return _payment_legs(allocation, general, pots, communes, revenues)
 
     record = transfer(
         Plan([pot for pot in (general, *pots.values()) if pot is not None], legs),
@@ -303,29 +322,38 @@ def pay_from_wallet(
         reference=reference,
         actor=actor or owner,
         actor_role=actor_role,
+        key_is_new=key_is_new,
     )
     if not allocated:  # the payment made earlier under this key, answered again
         return WalletPayment(record, _paid_from_pots(record))
     return WalletPayment(record, allocated[0].wallet_total)
 
 
-def _pots_paying(owner, service_ids: list[int]):
-    """The owner's general pot (None if never opened) and the pots of these services that
-    exist, read in one query. A pot never opened holds nothing: it pays nothing, and is not
-    opened for a payment."""
-    pots, general = {}, None
-    for account in LedgerAccount.objects.filter(owner=owner).filter(
-        Q(kind=AccountKind.GENERAL_POT)
-        | Q(kind=AccountKind.SERVICE_POT, service_id__in=service_ids)
+def _pots_paying(owner, communes: dict[int, int]):
+    """The owner's general pot (None if never opened), the pots of these services (service id
+    → its commune) that exist, and the services' revenue accounts that exist (by system key),
+    read in one query. A pot never opened holds nothing: it pays nothing, and is not opened
+    for a payment. Nothing is locked here: the pots are, by transfer(); revenue never is."""
+    revenue_keys = [
+        system_key(AccountKind.SERVICE_REVENUE, sid, commune_id)
+        for sid, commune_id in communes.items()
+    ]
+    pots, general, revenues = {}, None, {}
+    for account in LedgerAccount.objects.filter(
+        Q(owner=owner, kind=AccountKind.GENERAL_POT)
+        | Q(owner=owner, kind=AccountKind.SERVICE_POT, service_id__in=list(communes))
+        | Q(system_key__in=revenue_keys)
     ):
         if account.kind == AccountKind.GENERAL_POT:
             general = account
-        else:
+        elif account.kind == AccountKind.SERVICE_POT:
             pots[account.service_id] = account
-    return general, pots
+        else:
+            revenues[account.system_key] = account
+    return general, pots, revenues
 
 
-def _payment_legs(allocation, general, pots, communes) -> list[Movement]:
+def _payment_legs(allocation, general, pots, communes, revenues) -> list[Movement]:
     """The pots' debits and each service's revenue, one leg per (account, commune)."""
     movements = []
     for sid, amount in allocation.from_service_pot.items():
@@ -337,7 +365,8 @@ def _payment_legs(allocation, general, pots, communes) -> list[Movement]:
             sid, ZERO
         )
         if paid:
-            revenue = system_account(
+            key = system_key(AccountKind.SERVICE_REVENUE, sid, communes[sid])
+            revenue = revenues.get(key) or system_account(
                 AccountKind.SERVICE_REVENUE, service_id=sid, commune_id=communes[sid]
             )
             movements.append(Movement(revenue, paid, communes[sid]))

@@ -4,8 +4,8 @@ the checkout has committed, in a fixed number of statements instead of one UPDAT
 Oscar's receiver bumps `ProductRecord.num_purchases` line by line inside the checkout. A
 product's counter row is shared by every family buying it: updated inside the checkout, it
 would be held until the checkout commits, and all the checkouts of a service would run one at a
-time behind it. Bumped after the commit, in a short transaction of its own, the row is held for
-one statement. The dashboard's reports read these counters (Oscar's product and user analytics);
+time behind it. Bumped after the commit, in one upsert per table, the row is held for one
+statement. The dashboard's reports read these counters (Oscar's product and user analytics);
 nothing else does, so a counter failing after a paid checkout is logged, not raised."""
 
 import logging
@@ -15,8 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
-from django.db import DatabaseError, transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import DatabaseError, connection, transaction
 from oscar.core.loading import get_model
 
 logger = logging.getLogger(__name__)
@@ -57,43 +56,54 @@ def record_order_after_commit(order, user, lines) -> None:
 
 
 def _count(placed: PlacedOrder) -> None:
+    # Each statement is atomic on its own (autocommit): no transaction around them, which
+    # would cost two more round trips. A failure of the second leaves the first counted.
     try:
-        with transaction.atomic():
-            _count_purchases(placed.purchases)
-            if placed.user_id is not None:
-                _count_user_order(placed)
+        _count_purchases(placed.purchases)
+        if placed.user_id is not None:
+            _count_user_order(placed)
     except DatabaseError:
         logger.exception("Analytics counters not bumped for an order of user %s", placed.user_id)
 
 
 def _count_purchases(purchases: dict[int, int]) -> None:
-    """Create the missing rows without conflict, lock them in id order (two orders bumping the
-    same products never deadlock), then add every product's purchases in one UPDATE."""
+    """Every product's purchases added in one statement, creating the missing rows: an upsert
+    (PostgreSQL and SQLite) on the product's unique row, in product order (two orders bumping
+    the same products lock their rows in the same order, and never deadlock)."""
     if not purchases:
         return
-    product_ids = sorted(purchases)
-    ProductRecord.objects.bulk_create(
-        [ProductRecord(product_id=product_id) for product_id in product_ids],
-        ignore_conflicts=True,
-    )
-    records = ProductRecord.objects.select_for_update().filter(product_id__in=product_ids)
-    list(records.order_by("pk").values_list("pk", flat=True))
-    records.update(
-        num_purchases=F("num_purchases")
-        + Case(
-            *(When(product_id=pk, then=Value(quantity)) for pk, quantity in purchases.items()),
-            default=Value(0),
-            output_field=IntegerField(),
+    table = connection.ops.quote_name(ProductRecord._meta.db_table)
+    rows = ", ".join(["(%s, 0, 0, %s, 0.0)"] * len(purchases))
+    params = [
+        value for product_id in sorted(purchases) for value in (product_id, purchases[product_id])
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (product_id, num_views, num_basket_additions, num_purchases, "
+            f"score) VALUES {rows} ON CONFLICT (product_id) DO UPDATE "
+            f"SET num_purchases = {table}.num_purchases + excluded.num_purchases",
+            params,
         )
-    )
 
 
 def _count_user_order(placed: PlacedOrder) -> None:
-    UserRecord.objects.bulk_create([UserRecord(user_id=placed.user_id)], ignore_conflicts=True)
-    UserRecord.objects.filter(user_id=placed.user_id).update(
-        num_orders=F("num_orders") + 1,
-        num_order_lines=F("num_order_lines") + placed.num_lines,
-        num_order_items=F("num_order_items") + placed.num_items,
-        total_spent=F("total_spent") + placed.total,
-        date_last_order=placed.date_placed,
-    )
+    """The user's orders, lines, items, total spent and last order, in one upsert."""
+    table = connection.ops.quote_name(UserRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, num_product_views, num_basket_additions, "
+            "num_orders, num_order_lines, num_order_items, total_spent, date_last_order) "
+            "VALUES (%s, 0, 0, 1, %s, %s, %s, %s) ON CONFLICT (user_id) DO UPDATE SET "
+            f"num_orders = {table}.num_orders + 1, "
+            f"num_order_lines = {table}.num_order_lines + excluded.num_order_lines, "
+            f"num_order_items = {table}.num_order_items + excluded.num_order_items, "
+            f"total_spent = {table}.total_spent + excluded.total_spent, "
+            "date_last_order = excluded.date_last_order",
+            [
+                placed.user_id,
+                placed.num_lines,
+                placed.num_items,
+                placed.total,
+                connection.ops.adapt_datetimefield_value(placed.date_placed),
+            ],
+        )

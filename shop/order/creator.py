@@ -26,7 +26,7 @@ from oscar.core.loading import get_model
 
 from . import analytics
 
-__all__ = ["BulkOrderCreator", "prefetch_line_relations"]
+__all__ = ["BulkOrderCreator", "checkout_lines", "prefetch_line_relations"]
 
 Line = get_model("order", "Line")
 LineAttribute = get_model("order", "LineAttribute")
@@ -60,6 +60,24 @@ def prefetch_line_relations(basket_lines) -> None:
     prefetch_related_objects(basket_lines, *lookups)
 
 
+def checkout_lines(basket):
+    """The basket's lines, in id order, with what the checkout reads of them: product, product
+    class, parent (a child's title and class), stock record and partner in one query, the
+    attributes and their options in a second (Oscar's all_lines() reads the products' images
+    too, which no checkout shows)."""
+    return (
+        basket.lines.select_related(
+            "product__product_class",
+            "product__parent__product_class",
+            "stockrecord__partner",
+        )
+        .prefetch_related(
+            Prefetch("attributes", queryset=BasketLineAttribute.objects.select_related("option"))
+        )
+        .order_by("pk")
+    )
+
+
 def keep_loaded(instance, relation: str, objects) -> None:
     """Leave `objects` as `instance.<relation>.all()`, where prefetch_related leaves what it
     loads: all() and count() then answer from memory; filter() and the like still query."""
@@ -69,6 +87,14 @@ def keep_loaded(instance, relation: str, objects) -> None:
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
     instance._prefetched_objects_cache[relation] = queryset
+
+
+def _vouchers_to_lock(basket):
+    """The basket's vouchers, locked; none to read when the checkout has seen, under the
+    basket's lock, that it holds none (shop.checkout: `holds_voucher`): then none was applied."""
+    if getattr(basket, "holds_voucher", True) is False:
+        return []
+    return basket.vouchers.select_for_update()
 
 
 class BulkOrderCreator(OrderCreator):
@@ -101,8 +127,9 @@ class BulkOrderCreator(OrderCreator):
             order_number = OrderNumberGenerator().order_number(basket)
         if not status and hasattr(settings, "OSCAR_INITIAL_ORDER_STATUS"):
             status = settings.OSCAR_INITIAL_ORDER_STATUS
-        if Order._default_manager.filter(number=order_number).exists():
-            raise ValueError(_("There is already an order with number %s") % order_number)
+        # Oscar asks here whether an order has this number already: the number's unique index
+        # refuses a second one anyway (the checkout has checked, under the basket's lock, that
+        # none was placed for this basket, whose id the number is made of).
 
         basket_lines = list(basket.all_lines())
         prefetch_line_relations(basket_lines)
@@ -127,7 +154,7 @@ class BulkOrderCreator(OrderCreator):
             # Oscar reads the basket's vouchers twice (locked, then all() again to record
             # their usage): the locked rows, less the inactive ones removed, are those.
             vouchers = []
-            for voucher in basket.vouchers.select_for_update():
+            for voucher in _vouchers_to_lock(basket):
                 if not voucher.is_active():  # basket ignores inactive vouchers
                     basket.vouchers.remove(voucher)
                 else:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -79,6 +80,25 @@ def source_type(code_and_name: tuple[str, str]):
 
 def event_type(name: str):
     return PaymentEventType.objects.get_or_create(name=name)[0]
+
+
+def source_and_event_types(code_and_name: tuple[str, str], event_name: str):
+    """The payment source type and the payment event type a payment records, read in one
+    statement (each created the first time it is needed)."""
+    code, _name = code_and_name
+    found = (
+        SourceType.objects.filter(code=code)
+        .annotate(
+            event_type_id=Subquery(
+                PaymentEventType.objects.filter(name=event_name).values("pk")[:1]
+            )
+        )
+        .first()
+    )
+    if found is None or found.event_type_id is None:
+        return source_type(code_and_name), event_type(event_name)
+    # The event type's row, as read: only its id is written on the event.
+    return found, PaymentEventType(pk=found.event_type_id, name=event_name)
 
 
 def record_payment_event(order, name: str, amount: Decimal, reference: str):
