@@ -69,7 +69,8 @@ def _identity_options(options, beneficiary_id, day) -> list[dict]:
 def _lock_basket(account, basket=None):
     """The account's open basket (or the given basket of the account), its row locked until the
     end of the transaction (created if need be): two requests of one family cannot both pass the
-    checks and add the same meal."""
+    checks and add the same meal. A basket created here is marked `created_now`: it holds no
+    line yet."""
     if basket is not None:
         basket = Basket.objects.select_for_update().get(pk=basket.pk, owner=account)
         if not basket.can_be_edited:
@@ -78,6 +79,7 @@ def _lock_basket(account, basket=None):
     basket = Basket.open.select_for_update().filter(owner=account).order_by("pk").first()
     if basket is None:
         basket = Basket.objects.create(owner=account)
+        basket.created_now = True
     if not basket.can_be_edited:  # pragma: no cover - Basket.open only holds open baskets
         raise BasketNotEditable
     return basket
@@ -188,7 +190,10 @@ class _ServiceDays:
             accesses=accepted_accesses(account, list(family), [service.pk]),
             booked=booked,
             taken=taken,
-            basket_lines=basket_meal_lines(line__basket=basket),
+            # A basket created by this transaction holds nothing yet: no need to read it.
+            basket_lines=[]
+            if getattr(basket, "created_now", False)
+            else basket_meal_lines(line__basket=basket),
             options=meal_options(),
         )
 

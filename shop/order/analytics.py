@@ -56,54 +56,64 @@ def record_order_after_commit(order, user, lines) -> None:
 
 
 def _count(placed: PlacedOrder) -> None:
+    statements = [_purchases_upsert(placed.purchases), _user_order_upsert(placed)]
+    statements = [statement for statement in statements if statement is not None]
+    if len(statements) == 2 and connection.vendor == "postgresql":
+        # One round trip: the products' upsert as a data-modifying CTE of the user's.
+        (purchases_sql, purchases_params), (user_sql, user_params) = statements
+        statements = [
+            (f"WITH purchases AS ({purchases_sql}) {user_sql}", purchases_params + user_params)
+        ]
     # Each statement is atomic on its own (autocommit): no transaction around them, which
-    # would cost two more round trips. A failure of the second leaves the first counted.
+    # would cost two more round trips. On SQLite, a failure of the second leaves the first
+    # counted.
     try:
-        _count_purchases(placed.purchases)
-        if placed.user_id is not None:
-            _count_user_order(placed)
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
     except DatabaseError:
         logger.exception("Analytics counters not bumped for an order of user %s", placed.user_id)
 
 
-def _count_purchases(purchases: dict[int, int]) -> None:
+def _purchases_upsert(purchases: dict[int, int]) -> tuple[str, list] | None:
     """Every product's purchases added in one statement, creating the missing rows: an upsert
     (PostgreSQL and SQLite) on the product's unique row, in product order (two orders bumping
     the same products lock their rows in the same order, and never deadlock)."""
     if not purchases:
-        return
+        return None
     table = connection.ops.quote_name(ProductRecord._meta.db_table)
     rows = ", ".join(["(%s, 0, 0, %s, 0.0)"] * len(purchases))
     params = [
         value for product_id in sorted(purchases) for value in (product_id, purchases[product_id])
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (product_id, num_views, num_basket_additions, num_purchases, "
-            f"score) VALUES {rows} ON CONFLICT (product_id) DO UPDATE "
-            f"SET num_purchases = {table}.num_purchases + excluded.num_purchases",
-            params,
-        )
+    sql = (
+        f"INSERT INTO {table} (product_id, num_views, num_basket_additions, num_purchases, "
+        f"score) VALUES {rows} ON CONFLICT (product_id) DO UPDATE "
+        f"SET num_purchases = {table}.num_purchases + excluded.num_purchases"
+    )
+    return sql, params
 
 
-def _count_user_order(placed: PlacedOrder) -> None:
+def _user_order_upsert(placed: PlacedOrder) -> tuple[str, list] | None:
     """The user's orders, lines, items, total spent and last order, in one upsert."""
+    if placed.user_id is None:
+        return None
     table = connection.ops.quote_name(UserRecord._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (user_id, num_product_views, num_basket_additions, "
-            "num_orders, num_order_lines, num_order_items, total_spent, date_last_order) "
-            "VALUES (%s, 0, 0, 1, %s, %s, %s, %s) ON CONFLICT (user_id) DO UPDATE SET "
-            f"num_orders = {table}.num_orders + 1, "
-            f"num_order_lines = {table}.num_order_lines + excluded.num_order_lines, "
-            f"num_order_items = {table}.num_order_items + excluded.num_order_items, "
-            f"total_spent = {table}.total_spent + excluded.total_spent, "
-            "date_last_order = excluded.date_last_order",
-            [
-                placed.user_id,
-                placed.num_lines,
-                placed.num_items,
-                placed.total,
-                connection.ops.adapt_datetimefield_value(placed.date_placed),
-            ],
-        )
+    sql = (
+        f"INSERT INTO {table} (user_id, num_product_views, num_basket_additions, "
+        "num_orders, num_order_lines, num_order_items, total_spent, date_last_order) "
+        "VALUES (%s, 0, 0, 1, %s, %s, %s, %s) ON CONFLICT (user_id) DO UPDATE SET "
+        f"num_orders = {table}.num_orders + 1, "
+        f"num_order_lines = {table}.num_order_lines + excluded.num_order_lines, "
+        f"num_order_items = {table}.num_order_items + excluded.num_order_items, "
+        f"total_spent = {table}.total_spent + excluded.total_spent, "
+        "date_last_order = excluded.date_last_order"
+    )
+    params = [
+        placed.user_id,
+        placed.num_lines,
+        placed.num_items,
+        placed.total,
+        connection.ops.adapt_datetimefield_value(placed.date_placed),
+    ]
+    return sql, params

@@ -24,7 +24,7 @@ Order = get_model("order", "Order")
 # the add's checks and bulk writes; the checkout's basket lock, re-check under the day locks
 # (shared with the bookings), wallet debit, order, lines, bookings, payment records, and
 # Oscar's analytics counters after the commit.
-ADD_AND_CHECKOUT_QUERIES = 61
+ADD_AND_CHECKOUT_QUERIES = 60
 
 
 def add_and_pay(service, option, meals: int) -> int:
