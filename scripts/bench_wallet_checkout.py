@@ -28,28 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def ensure_database(url: str) -> str:
-    """Create the benchmark database if it does not exist; returns its name."""
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    name = config["NAME"]
-    if config["ENGINE"] != "django.db.backends.postgresql" or "bench" not in name:
-        sys.exit(f"Refusing to run on {name!r}: use a PostgreSQL database named like *bench*.")
-    with psycopg.connect(
-        dbname="postgres",
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        autocommit=True,
-    ) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    return name
+from scripts._bench_support import prepare_database  # noqa: E402
 
 
 def setup_django():
@@ -188,7 +167,7 @@ def main():
     url = os.environ.get("DATABASE_URL")
     if not url:
         sys.exit("Set DATABASE_URL=postgres://…/portail_bench (a database for this benchmark).")
-    name = ensure_database(url)
+    name = prepare_database(url, reuse=True)
     setup_django()
 
     from django.db import connection
