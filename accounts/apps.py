@@ -8,7 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes")
 
     def ready(self):
-        from . import roles
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import roles, session_expiry
 
         # Groups reference permissions, which exist only once every app has migrated.
         post_migrate.connect(roles.sync_role_groups, dispatch_uid="accounts.sync_role_groups")
+        user_logged_in.connect(
+            session_expiry.stamp_new_session, dispatch_uid="accounts.stamp_new_session"
+        )

@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "themes.security.ContentSecurityPolicyMiddleware",
     "themes.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Below it: its answer is read before SessionMiddleware decides whether to save.
+    "accounts.session_expiry.SlidingSessionExpiryMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -194,9 +196,10 @@ LOGIN_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 PASSWORD_RESET_URL_TEMPLATE = "{base_url}/mot-de-passe/nouveau/?uid={uid}&token={token}"
 
-# Sliding 2-hour inactivity timeout (seed 002): every request pushes the expiry forward.
+# Sliding 2-hour inactivity timeout (seed 002): every request pushes the expiry forward, to within
+# a minute (accounts/session_expiry.py), rather than writing the session row on each request.
 SESSION_COOKIE_AGE = 2 * 60 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 
 # Proxies in front of the app, each appending to X-Forwarded-For: every rate limit that counts
