@@ -8,9 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import holidays
+from django.core.cache import cache
 
 from . import rules
-from .models import Closure, OpeningPeriod, SchoolHoliday, ServiceCalendar, TariffGrid, TariffRow
+from .models import (
+    Closure,
+    OpeningPeriod,
+    SchoolHoliday,
+    SchoolZone,
+    ServiceCalendar,
+    TariffGrid,
+    TariffRow,
+)
 
 
 def french_public_holidays(years: Iterable[int]) -> frozenset[date]:
@@ -107,9 +116,36 @@ def load_calendars(service_ids: Iterable[int]) -> dict[int, ServiceCalendar]:
     return calendars
 
 
+# School holidays change once a year (an agent corrects them in the admin): every calendar, basket
+# and checkout would otherwise read them again. Cached per zone, dropped when a row changes.
+SCHOOL_HOLIDAYS_CACHE_SECONDS = 60 * 60
+
+
+def _school_holidays_key(zone: str) -> str:
+    return f"reservations:school-holidays:{zone}"
+
+
+def school_holidays_of_zone(zone: str) -> tuple[rules.Period, ...]:
+    """Every school holiday of `zone`, by start, from the cache or one query."""
+    return cache.get_or_set(
+        _school_holidays_key(zone),
+        lambda: tuple(
+            rules.Period(row.start, row.end, row.name)
+            for row in SchoolHoliday.objects.filter(zone=zone).order_by("start")
+        ),
+        SCHOOL_HOLIDAYS_CACHE_SECONDS,
+    )
+
+
+def forget_school_holidays(sender, **kwargs):
+    """post_save / post_delete of a SchoolHoliday (connected in ReservationsConfig.ready()):
+    every zone, since a row may have moved from one zone to another."""
+    cache.delete_many([_school_holidays_key(zone) for zone in SchoolZone.values])
+
+
 def _windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -> dict:
     """Service id → the CalendarWindow of its calendar (opening periods loaded) from `start` to
-    `end`, in two queries whatever the number of services: closures, school holidays."""
+    `end`, in one query whatever the number of services (closures; school holidays are cached)."""
     if not calendars:
         return {}
     closures = defaultdict(dict)
@@ -118,13 +154,10 @@ def _windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -
         date__range=(start, end),
     ).values_list("calendar_id", "date", "reason"):
         closures[calendar_id][day] = reason
-    holidays_by_zone = defaultdict(list)
-    for row in SchoolHoliday.objects.filter(
-        zone__in={calendar.school_zone for calendar in calendars.values()},
-        start__lte=end,
-        end__gte=start,
-    ):
-        holidays_by_zone[row.zone].append(rules.Period(row.start, row.end, row.name))
+    holidays_by_zone = {
+        zone: tuple(p for p in school_holidays_of_zone(zone) if p.start <= end and p.end >= start)
+        for zone in {calendar.school_zone for calendar in calendars.values()}
+    }
     public = public_holidays_around(start, end)
     return {
         service_id: CalendarWindow(
@@ -133,7 +166,7 @@ def _windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -
             start=start,
             end=end,
             public_holidays=public,
-            school_holidays=tuple(holidays_by_zone[calendar.school_zone]),
+            school_holidays=holidays_by_zone[calendar.school_zone],
             closures=closures[calendar.pk],
         )
         for service_id, calendar in calendars.items()
@@ -141,7 +174,7 @@ def _windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -
 
 
 def calendar_windows(service_ids: Iterable[int], start: date, end: date) -> dict:
-    """Service id → its CalendarWindow from `start` to `end` (both included), in three queries
+    """Service id → its CalendarWindow from `start` to `end` (both included), in two queries
     whatever the number of services; a service without a calendar is left out."""
     return _windows_of(load_calendars(service_ids), start, end)
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
@@ -45,8 +46,18 @@ def dates_between(start: date, end: date, weekdays) -> list[date]:
     return [day for day in days if day.isoweekday() in weekdays]
 
 
+# Created once by a migration and never changed: every basket add would read them again.
+MEAL_OPTIONS_CACHE_SECONDS = 60 * 60
+
+
 def meal_options() -> dict:
-    """The three meal options by code."""
+    """The three meal options by code (cached)."""
+    return cache.get_or_set(
+        "reservations:meal-options", _read_meal_options, MEAL_OPTIONS_CACHE_SECONDS
+    )
+
+
+def _read_meal_options() -> dict:
     options = {option.code: option for option in Option.objects.filter(code__in=MEAL_OPTIONS)}
     missing = set(MEAL_OPTIONS) - set(options)
     if missing:  # pragma: no cover - created by migration 0007_meal_options

@@ -16,6 +16,16 @@ def _postgres_is_required(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _each_test_starts_with_an_empty_cache():
+    """The test settings' cache is in-process memory: without this, what one test cached (school
+    holidays, throttling counters) would still be there in the next, whose database may hold
+    other rows."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _mail_goes_through_the_task_backend(settings):
     """Django's test setup swaps EMAIL_BACKEND for locmem; put ours back so that tests see mail
     leave through the Celery task after commit, as in production. The task then delivers to

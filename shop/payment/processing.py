@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,9 +83,23 @@ def event_type(name: str):
     return PaymentEventType.objects.get_or_create(name=name)[0]
 
 
+# Payment source and event types are a handful of rows, created once and never deleted: cached,
+# a checkout need not read them.
+PAYMENT_TYPES_CACHE_SECONDS = 60 * 60
+
+
 def source_and_event_types(code_and_name: tuple[str, str], event_name: str):
-    """The payment source type and the payment event type a payment records, read in one
-    statement (each created the first time it is needed)."""
+    """The payment source type and the payment event type a payment records, from the cache or
+    read in one statement (each created the first time it is needed)."""
+    key = f"shop:payment-types:{code_and_name[0]}:{event_name}"
+    types = cache.get(key)
+    if types is None:
+        types = _read_source_and_event_types(code_and_name, event_name)
+        cache.set(key, types, PAYMENT_TYPES_CACHE_SECONDS)
+    return types
+
+
+def _read_source_and_event_types(code_and_name: tuple[str, str], event_name: str):
     code, _name = code_and_name
     found = (
         SourceType.objects.filter(code=code)

@@ -20,11 +20,12 @@ Basket = get_model("basket", "Basket")
 Order = get_model("order", "Order")
 
 # Add + checkout, as scripts/bench_booking_checkout.py measures them: each request's session
-# and user read, and its session saved again (SESSION_SAVE_EVERY_REQUEST: 3 queries a request);
+# and user read (the session is not written again within a minute: accounts/session_expiry.py);
 # the add's checks and bulk writes; the checkout's basket lock, re-check under the day locks
 # (shared with the bookings), wallet debit, order, lines, bookings, payment records, and
-# Oscar's analytics counters after the commit.
-ADD_AND_CHECKOUT_QUERIES = 60
+# Oscar's analytics counters after the commit. Meal options, payment types and school holidays
+# come from the cache.
+ADD_AND_CHECKOUT_QUERIES = 50
 
 
 def add_and_pay(service, option, meals: int) -> int:
