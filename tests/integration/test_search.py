@@ -420,4 +420,7 @@ def test_a_search_page_costs_the_same_queries_for_3_or_20_results(client, catalo
         assert len(body["results"]) == count
         return len(context)
 
+    # Each test starts with an empty cache: the first page URL computed fills Wagtail's cached
+    # site root paths, which is not what a page of results costs.
+    Site.get_site_root_paths()
     assert queries_for(3, "Programme") == queries_for(20, "Calendrier")
