@@ -8,6 +8,7 @@ The wallet never imports this: it announces settled card payments with
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from hashlib import md5
 
 from django.conf import settings
 from django.core.cache import cache
@@ -91,7 +92,8 @@ PAYMENT_TYPES_CACHE_SECONDS = 60 * 60
 def source_and_event_types(code_and_name: tuple[str, str], event_name: str):
     """The payment source type and the payment event type a payment records, from the cache or
     read in one statement (each created the first time it is needed)."""
-    key = f"shop:payment-types:{code_and_name[0]}:{event_name}"
+    # The event's name is French text: its digest keeps the key ASCII, as cache backends want.
+    key = f"shop:payment-types:{code_and_name[0]}:{md5(event_name.encode()).hexdigest()}"
     types = cache.get(key)
     if types is None:
         types = _read_source_and_event_types(code_and_name, event_name)
