@@ -13,7 +13,7 @@ from oscar.core.loading import get_model
 from . import rules
 from .calendars import calendar_windows, tariff_configs
 from .meals import basket_meal_lines
-from .pricing import category_of, price_meal, sibling_rank
+from .pricing import Prices
 from .selectors import accepted_accesses, bookings_by_day, family_of
 
 Basket = get_model("basket", "Basket")
@@ -95,12 +95,11 @@ class _FamilyMonth:
     family: dict
     accesses: dict
     windows: dict
-    tariffs: dict
+    prices: Prices
     booked: dict
     taken: Counter
     in_basket: dict
     service_days: dict = field(default_factory=dict)
-    prices: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, account, family, beneficiary_ids, days, service_id) -> "_FamilyMonth":
@@ -108,7 +107,7 @@ class _FamilyMonth:
         accesses = accepted_accesses(account, beneficiary_ids, services)
         service_ids = sorted({service for _beneficiary, service in accesses})
         if not service_ids:
-            return cls(family, accesses, {}, {}, {}, Counter(), {})
+            return cls(family, accesses, {}, Prices({}), {}, Counter(), {})
         windows = calendar_windows(service_ids, days[0], days[-1])
         capped = [s for s, window in windows.items() if window.daily_capacity is not None]
         booked, taken = bookings_by_day(account, service_ids, days, capped_service_ids=capped)
@@ -118,8 +117,8 @@ class _FamilyMonth:
         ):
             if line.date is not None and line.beneficiary_id is not None:
                 in_basket[line.service_id, line.date].add(line.beneficiary_id)
-        tariffs = tariff_configs(service_ids)
-        return cls(family, accesses, windows, tariffs, booked, taken, in_basket)
+        prices = Prices(tariff_configs(service_ids))
+        return cls(family, accesses, windows, prices, booked, taken, in_basket)
 
     def accesses_of(self, beneficiary_id) -> list:
         found = [a for (b, _service), a in self.accesses.items() if b == beneficiary_id]
@@ -162,7 +161,7 @@ class _FamilyMonth:
         )
         siblings = [self.family[pk] for pk in self.booked[key] | in_basket if pk in self.family]
         try:
-            explanation = self._price(beneficiary, access, day, siblings)
+            explanation = self.prices.explain(beneficiary, access, day, siblings)
         except rules.NoTariffError as error:
             entry.explanation = str(error)
         else:
@@ -181,28 +180,6 @@ class _FamilyMonth:
                 window.cancellation_deadline(day) if state.open else None,
             )
         return self.service_days[key]
-
-    def _price(self, beneficiary, access, day, siblings) -> rules.PriceExplanation:
-        """price_meal, once per access, category and rank: what else it reads (the option,
-        its residence and price, the quotient, the grid) comes with the access."""
-        rank = sibling_rank(beneficiary, siblings)
-        key = (access.pk, category_of(beneficiary), rank)
-        if key not in self.prices:
-            try:
-                self.prices[key] = price_meal(
-                    beneficiary,
-                    access.tariff_option,
-                    day,
-                    siblings,
-                    access,
-                    tariff=self.tariffs.get(access.tariff_option.parent_id),
-                    fallback_price=access.option_price,
-                )
-            except rules.NoTariffError as error:
-                self.prices[key] = error
-        if isinstance(self.prices[key], rules.NoTariffError):
-            raise self.prices[key]
-        return self.prices[key]
 
 
 def bookable_meals(months, start: date, end: date) -> list[tuple[int, date]]:

@@ -100,3 +100,36 @@ def price_meal(
             ),
         )
     return explanation
+
+
+class Prices:
+    """price_meal for many meals of one family, once per access, category and sibling rank:
+    what else it reads (the option, its residence and price, the quotient, the grid) comes with
+    the access, and the date does not change a price. Building the translated explanation is
+    the costly part of pricing: a month of six children, or a basket of 20 meals, is explained
+    a few times, not once per meal. `tariffs`: service id → TariffConfig (or missing: none)."""
+
+    def __init__(self, tariffs: dict):
+        self.tariffs = tariffs
+        self.known: dict = {}
+
+    def explain(self, beneficiary, access, day, siblings) -> rules.PriceExplanation:
+        """price_meal's answer; raises rules.NoTariffError as it does."""
+        key = (access.pk, category_of(beneficiary), sibling_rank(beneficiary, siblings))
+        if key not in self.known:
+            try:
+                self.known[key] = price_meal(
+                    beneficiary,
+                    access.tariff_option,
+                    day,
+                    siblings,
+                    access,
+                    tariff=self.tariffs.get(access.tariff_option.parent_id),
+                    fallback_price=access.option_price,
+                )
+            except rules.NoTariffError as error:
+                self.known[key] = error
+        found = self.known[key]
+        if isinstance(found, rules.NoTariffError):
+            raise found
+        return found

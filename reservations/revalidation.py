@@ -20,7 +20,7 @@ from .catalogue import SERVICE_CLASS_SLUG
 from .exceptions import BookingRefused
 from .meals import MEAL_OPTIONS, read_meal_line
 from .models import Beneficiary
-from .pricing import price_meal
+from .pricing import Prices
 from .selectors import accepted_accesses
 
 __all__ = ["revalidate_basket"]
@@ -63,7 +63,7 @@ def revalidate_basket(basket) -> None:
         if wanted
         else {}
     )
-    tariffs = tariff_configs(service_ids) if wanted else {}
+    prices = Prices(tariff_configs(service_ids) if wanted else {})
     # The siblings a meal was priced with: the family's meals of that service and day, booked
     # or in this basket (as add_meals_to_basket prices them, and prices them again). A copy:
     # book_order counts the booked ones only.
@@ -73,7 +73,7 @@ def revalidate_basket(basket) -> None:
 
     errors = []
     for line, meal in zip(lines, meals, strict=True):
-        message = _refusal(line, meal, family, accesses, tariffs, siblings)
+        message = _refusal(line, meal, family, accesses, prices, siblings)
         if message:
             errors.append(_error(meal, message))
     if errors:
@@ -146,7 +146,7 @@ def _error(meal, message) -> dict:
     }
 
 
-def _refusal(line, meal, family, accesses, tariffs, siblings) -> str:
+def _refusal(line, meal, family, accesses, prices, siblings) -> str:
     """Why this line cannot be paid as it stands, in French, or "" when it can."""
     if meal.service_id is None or meal.beneficiary_id is None or meal.date is None:
         title = line.product.title if line.product_id else "?"
@@ -181,14 +181,11 @@ def _refusal(line, meal, family, accesses, tariffs, siblings) -> str:
             % who
         )
     try:
-        price = price_meal(
+        price = prices.explain(
             beneficiary,
-            access.tariff_option,
+            access,
             meal.date,
             [family[pk] for pk in siblings[meal.service_id, meal.date] if pk in family],
-            access,
-            tariff=tariffs.get(meal.service_id),
-            fallback_price=access.option_price,
         ).unit_price
     except rules.NoTariffError as error:
         return _(

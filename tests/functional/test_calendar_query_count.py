@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reservations import month as month_module
+from reservations import pricing as pricing_module
 from reservations.basket import add_meals_to_basket
 from tests.booking_factories import make_booking
 from tests.planning_factories import NOW, make_canteen, make_family
@@ -73,13 +73,13 @@ def test_the_calendar_explains_each_price_once_per_rank_not_per_child_and_day(
 ):
     service, family = six_children
     explained = []
-    original = month_module.price_meal
+    original = pricing_module.price_meal
 
     def counting(beneficiary, *args, **kwargs):
         explained.append(beneficiary.pk)
         return original(beneficiary, *args, **kwargs)
 
-    monkeypatch.setattr(month_module, "price_meal", counting)
+    monkeypatch.setattr(pricing_module, "price_meal", counting)
 
     response = calendar(client, service, family.children)
 

@@ -447,3 +447,30 @@ def test_a_second_accepted_option_does_not_let_an_older_option_through(client, c
 
     assert response.status_code == 400
     assert "Alice n'a pas d'accès accepté" in response.json()["detail"]
+
+
+def test_the_re_check_explains_each_price_once_per_rank_not_per_meal(canteen, monkeypatch):
+    """Two children × 10 days: two ranks, so two explanations (their translated text is the
+    costly part of pricing), not twenty; the frozen prices still match each child's."""
+    from reservations import pricing
+
+    service, children, _ = canteen
+    family = make_family(children, children=2)
+    top_up(family.parent, "500.00")
+    days = open_days_for(service, date(2026, 12, 1), date(2027, 3, 31))[:10]
+    basket = add(family, service, family.children, days)
+    explained = []
+    original = pricing.price_meal
+
+    def counting(beneficiary, *args, **kwargs):
+        explained.append(beneficiary.pk)
+        return original(beneficiary, *args, **kwargs)
+
+    monkeypatch.setattr(pricing, "price_meal", counting)
+    client = Client()
+    client.force_login(family.parent)
+    response = checkout(client, basket, "wallet")
+
+    assert response.status_code == 200, response.content
+    assert sorted(explained) == sorted(child.pk for child in family.children)
+    assert Booking.objects.filter(account=family.parent).count() == 20
