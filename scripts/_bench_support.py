@@ -165,13 +165,16 @@ def seed_families(
     for index in range(start, count):
         service = services[index % len(services)]
         families.append(
-            _seed_family(index, options[service.pk], label=label, admin=admin, today=today)
+            seed_family(index, options[service.pk], label=label, admin=admin, today=today)
         )
         top_up(users.get(email=families[-1].email), wallet, key=f"{label}-seed")
     return families
 
 
-def _seed_family(index, option, *, label, admin, today) -> SeededParent:
+def seed_family(index, option, *, label, admin, today, child_count=None) -> SeededParent:
+    """Parent number `index`, validated, with `child_count` children (1 to 3 by `index` when not
+    given; beyond three, the ages and classes come round again) whose access to `option` is
+    accepted."""
     from django.db import transaction
 
     from accounts.services import register_account, validate_account
@@ -193,11 +196,11 @@ def _seed_family(index, option, *, label, admin, today) -> SeededParent:
                 account=parent,
                 first_name=f"Enfant {rank + 1}",
                 last_name=f"Charge {index}",
-                birth_date=today.replace(year=today.year - BIRTH_YEARS_AGO[rank], day=1),
+                birth_date=today.replace(year=today.year - BIRTH_YEARS_AGO[rank % 3], day=1),
                 relation=Relation.MOTHER,
-                school_class=SCHOOL_CLASSES[rank],
+                school_class=SCHOOL_CLASSES[rank % 3],
             )
-            for rank in range(1 + index % 3)
+            for rank in range(1 + index % 3 if child_count is None else child_count)
         ]
         access = request_access(
             account=parent,

@@ -28,59 +28,31 @@ sys.path.insert(0, str(ROOT))
 
 from scripts._bench_support import (  # noqa: E402
     PASSWORD,
-    TAX_INCOMES,
     prepare_database,
     seed_canteens,
     setup_django,
     top_up,
 )
+from scripts._bench_support import seed_family as seed_family_of_support  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portail_bench_calendar"
 
 
-def seed_family(service, children: int, today: date):
-    """A validated parent with `children` children, all with an accepted access to `service`."""
+def seed_family(service, children: int, today: date, label: str):
+    """A validated parent with `children` children, all with an accepted access to `service`
+    (the second income bracket: a family quotient of 1 250 €)."""
     from django.contrib.auth import get_user_model
-    from django.db import transaction
 
-    from accounts.services import register_account, validate_account
-    from reservations.access import accept_access, request_access
-    from reservations.beneficiaries import create_beneficiary
-    from reservations.models import Relation
+    from reservations.models import Beneficiary
 
     users = get_user_model().objects
-    admin = users.filter(email="admin-calendar@bench.test").first()
-    admin = admin or users.create_superuser("admin-calendar@bench.test", PASSWORD)
-    with transaction.atomic():
-        parent = register_account(
-            email=f"parent-calendar-{users.count()}@bench.test",
-            password=PASSWORD,
-            first_name="Camille",
-            last_name="Calendrier",
-            terms_accepted=True,
-        )
-        validate_account(parent, validated_by=admin)
-        kids = [
-            create_beneficiary(
-                account=parent,
-                first_name=f"Enfant {rank + 1}",
-                last_name="Calendrier",
-                birth_date=today.replace(year=today.year - 11 + rank, day=1),
-                relation=Relation.MOTHER,
-                school_class="CM2",
-            )
-            for rank in range(children)
-        ]
-        access = request_access(
-            account=parent,
-            tariff_option=service.children.get(),
-            beneficiaries=kids,
-            documents={},
-            reference_tax_income=TAX_INCOMES[1],
-            tax_shares=Decimal("2"),
-        )
-        accept_access(access, tariff_bracket="Selon le quotient familial", by=admin)
-    return parent, kids
+    email = f"admin-{label}@bench.test"
+    admin = users.filter(email=email).first() or users.create_superuser(email, PASSWORD)
+    seeded = seed_family_of_support(
+        1, service.children.get(), label=label, admin=admin, today=today, child_count=children
+    )
+    kids = Beneficiary.objects.in_bulk(seeded.beneficiary_ids)
+    return users.get(email=seeded.email), [kids[pk] for pk in seeded.beneficiary_ids]
 
 
 def fill(parent, service, kids, month: date) -> None:
@@ -156,8 +128,9 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     today = date.today()
-    (service,) = seed_canteens(1, label=f"cal{time.time_ns()}", capacity=None, today=today)
-    parent, kids = seed_family(service, args.children, today)
+    label = f"cal{time.time_ns()}"
+    (service,) = seed_canteens(1, label=label, capacity=None, today=today)
+    parent, kids = seed_family(service, args.children, today, label)
     month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
     fill(parent, service, kids, month)
     timings, cpu, queries = measure(parent, service, kids, month, args.rounds)
