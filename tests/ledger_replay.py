@@ -57,6 +57,10 @@ def _replay(operations):
         product_model.objects.create(title=f"Cantine {i}", product_class=product_class)
         for i in range(2)
     ]
+    from wallet.regies import attach_service_to_commune_regie
+
+    for service, commune in zip(services, communes, strict=True):
+        attach_service_to_commune_regie(service, commune)
 
     def commune_of(index):
         return communes[index].pk

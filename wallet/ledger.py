@@ -28,6 +28,7 @@ from accounts.roles import ActorRole
 
 from .exceptions import InsufficientFundsError, RefundExceedsPaymentError, UnbalancedTransferError
 from .models import POT_KINDS, AccountKind, LedgerAccount, Leg, Transfer, TransferKind
+from .regies import platform_regie_of_pot_owner, regie_ids_of_services
 from .rules import ZERO, allocate
 
 CENT = Decimal("0.01")
@@ -40,6 +41,7 @@ class Movement:
     account: LedgerAccount
     amount: Decimal
     commune_id: int | None = None
+    regie_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,38 +54,53 @@ class WalletPayment:
 
 @dataclass(frozen=True)
 class Charge:
-    """What a basket owes one service of one commune."""
+    """What a basket owes one service of one commune, collected by one régie."""
 
     service_id: int
     commune_id: int | None
     amount: Decimal
+    regie_id: int | None = None
 
 
 # --- Accounts --------------------------------------------------------------------------------
 
 
-def general_pot(owner) -> LedgerAccount:
-    return _get_or_create({"kind": AccountKind.GENERAL_POT, "owner": owner})
+def general_pot(owner, regie_id: int | None = None) -> LedgerAccount:
+    """The owner's general pot, opened in `regie_id` (a platform régie) the first time."""
+    lookup = {"kind": AccountKind.GENERAL_POT, "owner": owner}
+    account = LedgerAccount.objects.filter(**lookup).first()
+    if account:
+        return account
+    return _get_or_create(lookup, regie_id=regie_id or platform_regie_of_pot_owner(owner).pk)
 
 
 def service_pot(owner, service_id: int, commune_id: int | None = None) -> LedgerAccount:
     return _get_or_create(
         {"kind": AccountKind.SERVICE_POT, "owner": owner, "service_id": service_id},
         commune_id=commune_id,
+        regie_id=regie_ids_of_services([service_id])[service_id],
     )
 
 
-def system_account(kind: str, *, service_id=None, commune_id=None) -> LedgerAccount:
+def system_account(kind: str, *, service_id=None, commune_id=None, regie_id=None) -> LedgerAccount:
+    if regie_id is None and service_id is not None:
+        regie_id = regie_ids_of_services([service_id])[service_id]
     return _get_or_create(
-        {"system_key": system_key(kind, service_id, commune_id)},
+        {"system_key": system_key(kind, service_id, commune_id, regie_id)},
         kind=kind,
         service_id=service_id,
         commune_id=commune_id,
+        regie_id=regie_id,
     )
 
 
-def system_key(kind: str, service_id=None, commune_id=None) -> str:
-    return ":".join([kind, str(service_id or "-"), str(commune_id or "-")])
+def system_key(kind: str, service_id=None, commune_id=None, regie_id=None) -> str:
+    """One system account per kind and scope. A service's accounts need no régie in their key
+    (the service has one régie); card receipts and adjustments are kept per régie."""
+    key = ":".join([kind, str(service_id or "-"), str(commune_id or "-")])
+    if regie_id is not None and service_id is None:
+        key += f":r{regie_id}"
+    return key
 
 
 def _get_or_create(lookup: dict, **defaults) -> LedgerAccount:
@@ -249,7 +266,13 @@ def _write(
         order_line_id=order_line_id,
     )
     Leg.objects.bulk_create(
-        Leg(transfer=record, account=m.account, amount=m.amount, commune_id=m.commune_id)
+        Leg(
+            transfer=record,
+            account=m.account,
+            amount=m.amount,
+            commune_id=m.commune_id,
+            regie_id=m.regie_id,
+        )
         for m in movements
     )
     for account_id, delta in _pot_changes(movements).items():
@@ -264,12 +287,18 @@ def _write(
 # --- Use cases -------------------------------------------------------------------------------
 
 
-def credit_top_up(owner, amount: Decimal, *, reference: str, idempotency_key: str) -> Transfer:
-    """Card money received (Stripe said so) goes into the owner's general pot."""
+def credit_top_up(
+    owner, amount: Decimal, *, reference: str, idempotency_key: str, regie_id: int | None = None
+) -> Transfer:
+    """Card money received (the gateway said so) goes into the owner's general pot, received
+    by `regie_id` (the platform régie holding that pot by default)."""
+    pot = general_pot(owner, regie_id)
+    regie_id = regie_id or pot.regie_id
+    receipts = system_account(AccountKind.CARD_RECEIPTS, regie_id=regie_id)
     return transfer(
         [
-            Movement(system_account(AccountKind.CARD_RECEIPTS), -amount),
-            Movement(general_pot(owner), amount),
+            Movement(receipts, -amount, None, regie_id),
+            Movement(pot, amount, None, regie_id),
         ],
         kind=TransferKind.TOP_UP,
         reason="Rechargement du porte-monnaie",
@@ -299,6 +328,7 @@ def pay_from_wallet(
     idempotency key returns the first payment (`key_is_new`: see transfer)."""
     per_service = _sum_by_service(charges)
     communes = {c.service_id: c.commune_id for c in charges}
+    regies = _regies_of(charges)
     general, pots, revenues = _pots_paying(owner, communes)
     allocated = []
 
@@ -312,7 +342,7 @@ def pay_from_wallet(
         if allocation.shortfall and not allow_partial:
             raise InsufficientFundsError(allocation.shortfall)
         allocated.append(allocation)
-        return _payment_legs(allocation, general, pots, communes, revenues)
+        return _payment_legs(allocation, general, pots, communes, regies, revenues)
 
     record = transfer(
         Plan([pot for pot in (general, *pots.values()) if pot is not None], legs),
@@ -353,13 +383,22 @@ def _pots_paying(owner, communes: dict[int, int]):
     return general, pots, revenues
 
 
-def _payment_legs(allocation, general, pots, communes, revenues) -> list[Movement]:
-    """The pots' debits and each service's revenue, one leg per (account, commune)."""
+def _regies_of(charges: list[Charge]) -> dict[int, int]:
+    """Each charged service's régie: as the charge says, else the service's (cached)."""
+    given = {c.service_id: c.regie_id for c in charges if c.regie_id is not None}
+    missing = [c.service_id for c in charges if c.service_id not in given]
+    return {**regie_ids_of_services(missing), **given} if missing else given
+
+
+def _payment_legs(allocation, general, pots, communes, regies, revenues) -> list[Movement]:
+    """The pots' debits and each service's revenue, one leg per (account, commune, régie):
+    every leg in the service's régie, the general pot's too (what the platform régie then
+    owes the service's régie)."""
     movements = []
     for sid, amount in allocation.from_service_pot.items():
-        movements.append(Movement(pots[sid], -amount, communes[sid]))
+        movements.append(Movement(pots[sid], -amount, communes[sid], regies[sid]))
     for sid, amount in allocation.from_general_pot.items():
-        movements.append(Movement(general, -amount, communes[sid]))
+        movements.append(Movement(general, -amount, communes[sid], regies[sid]))
     for sid in communes:
         paid = allocation.from_service_pot.get(sid, ZERO) + allocation.from_general_pot.get(
             sid, ZERO
@@ -367,10 +406,52 @@ def _payment_legs(allocation, general, pots, communes, revenues) -> list[Movemen
         if paid:
             key = system_key(AccountKind.SERVICE_REVENUE, sid, communes[sid])
             revenue = revenues.get(key) or system_account(
-                AccountKind.SERVICE_REVENUE, service_id=sid, commune_id=communes[sid]
+                AccountKind.SERVICE_REVENUE,
+                service_id=sid,
+                commune_id=communes[sid],
+                regie_id=regies[sid],
             )
-            movements.append(Movement(revenue, paid, communes[sid]))
+            movements.append(Movement(revenue, paid, communes[sid], regies[sid]))
     return _merge(movements)
+
+
+def record_card_receipt(
+    charges: list[Charge],
+    *,
+    regie_id: int,
+    reference: str,
+    idempotency_key: str,
+    actor=None,
+    actor_role: str = ActorRole.PARENT,
+) -> Transfer:
+    """The card part of an order, received by `regie_id`'s backend: card receipts of that
+    régie to each service's revenue. Written when the gateway reports the payment succeeded."""
+    regies = _regies_of(charges)
+    if any(regies[c.service_id] != regie_id for c in charges):
+        raise UnbalancedTransferError("A card receipt pays the services of its own régie only.")
+    total = sum((c.amount for c in charges), ZERO)
+    movements = [
+        Movement(
+            system_account(AccountKind.CARD_RECEIPTS, regie_id=regie_id), -total, None, regie_id
+        )
+    ]
+    for charge in charges:
+        revenue = system_account(
+            AccountKind.SERVICE_REVENUE,
+            service_id=charge.service_id,
+            commune_id=charge.commune_id,
+            regie_id=regie_id,
+        )
+        movements.append(Movement(revenue, charge.amount, charge.commune_id, regie_id))
+    return transfer(
+        _merge(movements),
+        kind=TransferKind.CARD_PURCHASE,
+        reason=f"Paiement par carte de la commande {reference}",
+        idempotency_key=idempotency_key,
+        reference=reference,
+        actor=actor,
+        actor_role=actor_role,
+    )
 
 
 def refund_to_service_pot(
@@ -397,14 +478,16 @@ def refund_to_service_pot(
         def check():
             _check_refund_within_payment(order_line_id, amount)
 
+    regie_id = regie_ids_of_services([service_id])[service_id]
     return transfer(
         [
             Movement(
                 system_account(AccountKind.REFUNDS, service_id=service_id, commune_id=commune_id),
                 -amount,
                 commune_id,
+                regie_id,
             ),
-            Movement(service_pot(owner, service_id, commune_id), amount, commune_id),
+            Movement(service_pot(owner, service_id, commune_id), amount, commune_id, regie_id),
         ],
         kind=TransferKind.REFUND,
         reason=reason,
@@ -454,7 +537,7 @@ def reverse_transfer(
     euro to the pot that paid it). Replaying the same key returns the first reversal."""
     legs = original.legs.select_related("account").order_by("pk")
     return transfer(
-        [Movement(leg.account, -leg.amount, leg.commune_id) for leg in legs],
+        [Movement(leg.account, -leg.amount, leg.commune_id, leg.regie_id) for leg in legs],
         kind=TransferKind.REFUND,
         reason=reason,
         reference=original.reference,
@@ -468,11 +551,20 @@ def adjust_pot(
     pot: LedgerAccount, amount: Decimal, *, reason: str, agent, idempotency_key: str
 ) -> Transfer:
     """An agent credits (amount > 0) or debits (amount < 0) a parent's pot, with a reason."""
-    adjustments = system_account(AccountKind.ADJUSTMENTS, commune_id=pot.commune_id)
+    regie_id = pot.regie_id
+    if regie_id is None:
+        regie_id = (
+            regie_ids_of_services([pot.service_id])[pot.service_id]
+            if pot.service_id
+            else platform_regie_of_pot_owner(pot.owner).pk
+        )
+    adjustments = system_account(
+        AccountKind.ADJUSTMENTS, commune_id=pot.commune_id, regie_id=regie_id
+    )
     return transfer(
         [
-            Movement(adjustments, -amount, pot.commune_id),
-            Movement(pot, amount, pot.commune_id),
+            Movement(adjustments, -amount, pot.commune_id, regie_id),
+            Movement(pot, amount, pot.commune_id, regie_id),
         ],
         kind=TransferKind.ADJUSTMENT,
         reason=reason,
@@ -495,11 +587,11 @@ def _merge(movements: list[Movement]) -> list[Movement]:
     merged = defaultdict(lambda: ZERO)
     accounts = {}
     for m in movements:
-        merged[(m.account.pk, m.commune_id)] += m.amount
+        merged[(m.account.pk, m.commune_id, m.regie_id)] += m.amount
         accounts[m.account.pk] = m.account
     return [
-        Movement(accounts[account_id], amount, commune_id)
-        for (account_id, commune_id), amount in merged.items()
+        Movement(accounts[account_id], amount, commune_id, regie_id)
+        for (account_id, commune_id, regie_id), amount in merged.items()
         if amount
     ]
 

@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 
 from . import ledger
 from .exceptions import WalletError
-from .gateways import GatewayEvent, GatewayPayment, PaymentGateway, gateway_for
+from .gateways import GatewayEvent, GatewayPayment, PaymentGateway, gateway_for, gateway_of_payment
 from .gateways.base import GatewayError
 from .gateways.offline import OfflineGateway
 from .gateways.stripe import StripeGateway, event_from_payload
 from .models import CardPayment, CardPaymentPurpose, CardPaymentStatus, GatewayEventRecord
 from .money import euros
+from .regies import platform_regie_of_pot_owner
 from .signals import card_payment_settled
 
 logger = logging.getLogger(__name__)
@@ -85,15 +86,19 @@ def top_up_amounts() -> list[Decimal]:
 def start_top_up(owner, amount) -> TopUp:
     """Ask the gateway for a card payment of one of the offered amounts, for the general pot.
 
-    The CardPayment row is written first (so that what the gateway later reports has a row to
-    settle), then the gateway is called, outside any transaction."""
+    The platform régie holding the owner's general pot receives it, through its backend
+    account. The CardPayment row is written first (so that what the gateway later reports has
+    a row to settle), then the gateway is called, outside any transaction."""
     amount = _offered_amount(amount)
-    gateway = gateway_for()
+    regie = platform_regie_of_pot_owner(owner)
+    gateway = gateway_for(regie.backend)
     payment = CardPayment.objects.create(
         owner=owner,
         purpose=CardPaymentPurpose.TOP_UP,
         amount=amount,
         gateway=gateway.code,
+        backend=regie.backend,
+        regie=regie,
         # Also the gateway's idempotency key: a retried call gives back the same payment.
         idempotency_key=f"top-up:{uuid.uuid4().hex}",
     )
@@ -129,7 +134,7 @@ def start_top_up(owner, amount) -> TopUp:
 
 def describe_top_up(payment: CardPayment) -> TopUp:
     """A top-up read back later: no client secret (it is handed out once, when it starts)."""
-    current = gateway_for()
+    current = gateway_of_payment(payment)
     if current.code == payment.gateway:
         return TopUp(payment, str(current.label), current.is_test)
     label = GATEWAY_LABELS.get(payment.gateway, payment.gateway)
@@ -202,6 +207,7 @@ def settle_card_payment(reported: GatewayPayment) -> CardPayment | None:
                 payment.amount,
                 reference=f"top-up:{payment.pk}",
                 idempotency_key=f"card-payment:{payment.pk}",
+                regie_id=payment.regie_id,
             )
         payment.save(update_fields=["status", "settled_at", "transfer", "updated_at"])
         if payment.purpose == CardPaymentPurpose.ORDER:
@@ -216,7 +222,7 @@ def confirm_card_payment(owner, payment_id: int) -> CardPayment:
     payment = CardPayment.objects.get(pk=payment_id, owner=owner)
     if payment.status in FINAL_STATUSES or not payment.gateway_reference:
         return payment
-    gateway = gateway_for()
+    gateway = gateway_of_payment(payment)
     if gateway.code != payment.gateway:
         # Started with a gateway no longer configured: only its own reports can settle it.
         return payment

@@ -86,7 +86,7 @@ def _expire(payment_id: int) -> bool:
 def _cancel_at_gateway(payment: CardPayment):
     """What the gateway says of the payment once asked to cancel it; None when it cannot say
     (unreachable, or another gateway than the configured one): the next run asks again."""
-    gateway = gateways.gateway_for()
+    gateway = gateways.gateway_of_payment(payment)
     if gateway.code != payment.gateway:
         logger.warning("Card payment %s belongs to gateway %s", payment.pk, payment.gateway)
         return None

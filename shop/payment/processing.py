@@ -23,6 +23,7 @@ from wallet.gateways.base import GatewayError
 from wallet.ledger import Charge
 from wallet.models import CardPayment, CardPaymentPurpose, CardPaymentStatus, Transfer
 from wallet.payments import GatewayUnavailableError, payment_reference
+from wallet.regies import regie_ids_of_services
 from wallet.rules import CENT, ZERO
 
 from .constants import (
@@ -53,17 +54,18 @@ Transaction = get_model("payment", "Transaction")
 def basket_charges(basket) -> list[Charge]:
     """What the basket owes each service (a line's parent product) of each commune (the line's
     stock record partner), at the prices the basket's strategy gave its lines."""
-    charges = []
-    for line in basket.all_lines():
-        product = line.product
-        charges.append(
-            Charge(
-                service_id=product.parent_id or product.pk,
-                commune_id=line.stockrecord.partner_id,
-                amount=line.line_price_incl_tax_incl_discounts.quantize(CENT),
-            )
+    lines = list(basket.all_lines())
+    service_ids = [line.product.parent_id or line.product.pk for line in lines]
+    regies = regie_ids_of_services(set(service_ids))
+    return [
+        Charge(
+            service_id=service_id,
+            commune_id=line.stockrecord.partner_id,
+            amount=line.line_price_incl_tax_incl_discounts.quantize(CENT),
+            regie_id=regies[service_id],
         )
-    return charges
+        for line, service_id in zip(lines, service_ids, strict=True)
+    ]
 
 
 def single_commune(commune_ids) -> Partner | None:

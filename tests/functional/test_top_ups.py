@@ -7,7 +7,15 @@ import pytest
 
 from tests.factories import ParentFactory, PendingParentFactory
 from wallet import ledger, payments
-from wallet.models import AccountKind, CardPayment, CardPaymentStatus, LedgerAccount, Transfer
+from wallet.models import (
+    AccountKind,
+    CardPayment,
+    CardPaymentStatus,
+    LedgerAccount,
+    Leg,
+    RegieKind,
+    Transfer,
+)
 
 pytestmark = pytest.mark.django_db
 # The fake_stripe fixture.
@@ -264,6 +272,10 @@ def test_a_paid_top_up_moves_money_from_card_receipts_to_the_general_pot(parent_
     ).json()["id"]
     parent_client.post(confirm(payment_id))
 
-    receipts = ledger.system_account(AccountKind.CARD_RECEIPTS)
+    # The platform régie receives top-ups: its card receipts, and the pot it holds.
+    regie = CardPayment.objects.get(pk=payment_id).regie
+    assert regie.kind == RegieKind.PLATFORM
+    receipts = ledger.system_account(AccountKind.CARD_RECEIPTS, regie_id=regie.pk)
     assert ledger.balance_of(receipts) == Decimal("-5.00")
     assert general_balance(parent_client.parent) == Decimal("5.00")
+    assert set(Leg.objects.values_list("regie_id", flat=True)) == {regie.pk}

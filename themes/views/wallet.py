@@ -108,7 +108,7 @@ def top_up_page(request, pk):
         # Settled here, by the webhook or by the timeout: the secret has no more use.
         _forget_client_secret(request, pk)
     client_secret = request.session.get(CLIENT_SECRETS, {}).get(str(pk)) if pending else None
-    publishable_key = payments.gateway_for().publishable_key
+    publishable_key = payments.gateway_of_payment(payment).publishable_key
     context = {
         "payment": payment,
         "top_up": top_up,

@@ -1,18 +1,23 @@
-"""Card payment gateways behind one interface.
+"""Card payment gateways behind one interface, one per payment backend account.
 
-`stripe` (a thin wrapper around the Stripe SDK) when Stripe keys are set, otherwise `offline`,
-a test gateway that `make run` uses and that the user sees labelled as a test payment. PayFiP
-(the Treasury's gateway for communes, one account per régie) fits as a third implementation:
-`gateway_for(commune)` is where a commune's own gateway would be chosen."""
+`gateway_for(backend)` gives the gateway of a régie's backend account: `stripe` (a thin wrapper
+around the Stripe SDK), `offline` (a test gateway that `make run` uses and that the user sees
+labelled as a test payment), and PayFiP and the French bank gateways (Paybox, Systempay …)
+through eopayment (eopayment.py). Without an account: the platform's configured gateway,
+Stripe when its keys are set, else offline."""
 
 from django.conf import settings
 
 from .base import GatewayEvent, GatewayPayment, InvalidWebhookSignature, PaymentGateway
 
+EOPAYMENT_KINDS = ("payfip_ws", "paybox", "systempayv2")
 
-def gateway_for(commune=None) -> PaymentGateway:
-    # Every commune uses the platform's gateway for now; PayFiP would be looked up per régie here.
-    if settings.STRIPE_SECRET_KEY:
+
+def gateway_for(backend=None) -> PaymentGateway:
+    kind = backend.kind if backend is not None else None
+    if kind is None:
+        kind = "stripe" if settings.STRIPE_SECRET_KEY else "offline"
+    if kind == "stripe":
         from .stripe import StripeGateway
 
         return StripeGateway(
@@ -21,9 +26,19 @@ def gateway_for(commune=None) -> PaymentGateway:
             webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
             api_base=settings.STRIPE_API_BASE,
         )
+    if kind in EOPAYMENT_KINDS:
+        from .eopayment import EopaymentGateway
+
+        return EopaymentGateway(backend)
     from .offline import OfflineGateway
 
     return OfflineGateway()
+
+
+def gateway_of_payment(payment) -> PaymentGateway:
+    """The gateway that takes `payment`: its backend account's (the platform's before régies)."""
+    backend = payment.backend if payment.backend_id else None
+    return gateway_for(backend)
 
 
 __all__ = [
@@ -32,4 +47,5 @@ __all__ = [
     "InvalidWebhookSignature",
     "PaymentGateway",
     "gateway_for",
+    "gateway_of_payment",
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ActorRole
 
-from .exceptions import ImmutableLedgerError
+from ..exceptions import ImmutableLedgerError
 
 
 class AccountKind(models.TextChoices):
@@ -62,6 +62,16 @@ class LedgerAccount(models.Model):
     commune = models.ForeignKey(
         "partner.Partner",
         verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The régie whose money it holds: a general pot's is its territory's platform régie, a
+    # service pot's and a service's system accounts are the service's régie.
+    regie = models.ForeignKey(
+        "wallet.Regie",
+        verbose_name=_("régie"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -197,6 +207,13 @@ class Leg(ImmutableModel):
     commune = models.ForeignKey(
         "partner.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The régie the amount belongs to: the service's régie for what is paid, refunded or
+    # received for a service, the platform régie for a top-up. A transfer's legs sum to zero
+    # per régie, except a general pot's spending, which the platform régie owes the service's
+    # régie (the inter-régie statement, wallet/journal.py).
+    regie = models.ForeignKey(
+        "wallet.Regie", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("écriture")
@@ -236,6 +253,19 @@ class CardPayment(models.Model):
     amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
     gateway = models.CharField(max_length=20)
+    # The backend account that takes it (None: the platform's configured gateway, from before
+    # régies). An order paid across backends has one card payment, one step, per account.
+    backend = models.ForeignKey(
+        "wallet.PaymentBackendAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_payments",
+    )
+    regie = models.ForeignKey(
+        "wallet.Regie", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    step = models.PositiveSmallIntegerField(_("étape"), default=1)
     gateway_reference = models.CharField(max_length=255, unique=True, null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=CardPaymentStatus.choices, default=CardPaymentStatus.PENDING

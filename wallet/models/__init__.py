@@ -1,0 +1,53 @@
+"""The wallet's models: the ledger and card payments (ledger.py), the régies (regies.py)."""
+
+from .ledger import (
+    POT_KINDS,
+    SYSTEM_KINDS,
+    AccountKind,
+    CardPayment,
+    CardPaymentPurpose,
+    CardPaymentStatus,
+    GatewayEventRecord,
+    ImmutableModel,
+    ImmutableQuerySet,
+    LedgerAccount,
+    Leg,
+    Transfer,
+    TransferKind,
+)
+from .regies import (
+    DEFAULT_NUMBERING,
+    BackendKind,
+    PaymentBackendAccount,
+    Regie,
+    RegieCounter,
+    RegieKind,
+    RegieShare,
+    ServiceRegie,
+    ShareStatus,
+)
+
+__all__ = [
+    "POT_KINDS",
+    "SYSTEM_KINDS",
+    "AccountKind",
+    "BackendKind",
+    "CardPayment",
+    "CardPaymentPurpose",
+    "CardPaymentStatus",
+    "DEFAULT_NUMBERING",
+    "GatewayEventRecord",
+    "ImmutableModel",
+    "ImmutableQuerySet",
+    "LedgerAccount",
+    "Leg",
+    "PaymentBackendAccount",
+    "Regie",
+    "RegieCounter",
+    "RegieKind",
+    "RegieShare",
+    "ServiceRegie",
+    "ShareStatus",
+    "Transfer",
+    "TransferKind",
+]
