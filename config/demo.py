@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -33,6 +34,15 @@ from reservations.models import (
 )
 from reservations.models.access import ACTIVE_STATUSES
 from themes.demo import seed_themes
+from wallet.models import (
+    DEFAULT_NUMBERING,
+    BackendKind,
+    LedgerAccount,
+    PaymentBackendAccount,
+    Regie,
+    RegieKind,
+    ServiceRegie,
+)
 
 Option = get_model("catalogue", "Option")
 Partner = get_model("partner", "Partner")
@@ -205,9 +215,14 @@ class DemoWorld:
 def build_demo_world(now=None) -> DemoWorld:
     """Create or bring back in line every object of the demo; return what to tell the user."""
     now = now or timezone.now()
-    partners = seed_catalogue()
+    partners = seed_communes()
     seed_sites()
-    logins = seed_people(partners, now=now)
+    # The régies before the services: a new priced service is attached on the spot to its
+    # commune's first régie (wallet.receivers), which must then be one of the demo's.
+    regies = seed_regies(partners)
+    seed_catalogue(partners)
+    seed_service_regies(regies)
+    logins = seed_people(partners, regies, now=now)
     seed_booking_setup()
     seed_access_requests()
     seed_cms_content(today=timezone.localdate(now))
@@ -219,16 +234,17 @@ def build_demo_world(now=None) -> DemoWorld:
 # --- Catalogue -------------------------------------------------------------------------------
 
 
-def seed_catalogue() -> dict[str, Partner]:
-    """One partner per commune, one parent product per service, one child per tariff option."""
+def seed_communes() -> dict[str, Partner]:
+    """One partner per commune, by code."""
+    return {commune.code: seed_partner(commune) for commune in all_communes()}
+
+
+def seed_catalogue(partners: dict[str, Partner]) -> None:
+    """One parent product per service, one child per tariff option, priced at its commune."""
     product_class = seed_service_class()
-    partners = {}
     for commune in all_communes():
-        partner = seed_partner(commune)
         for service in commune.services:
-            seed_service(commune, service, partner, product_class)
-        partners[commune.code] = partner
-    return partners
+            seed_service(commune, service, partners[commune.code], product_class)
 
 
 def seed_service_class():
@@ -293,6 +309,178 @@ def requirements_for(option: TariffOption) -> tuple[list[str], bool]:
     if "adulte" in option.key:
         return [DocumentKind.PROOF_OF_ADDRESS.value], False
     return [DocumentKind.PROOF_OF_ADDRESS.value, DocumentKind.FAMILY_QUOTIENT.value], True
+
+
+# --- Régies and their payment backends ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    name: str  # the natural key of the backend account
+    kind: str
+    options: tuple[tuple[str, str], ...] = ()  # eopayment's parameters (never a secret)
+    minimum_amount: Decimal | None = None  # None: the model's default
+
+
+@dataclass(frozen=True)
+class RegieSpec:
+    code: str  # the natural key of a services régie; a platform régie is keyed on its site
+    name: str
+    services: tuple[str, ...]  # keys of the commune's services it collects (none: platform)
+    backend: BackendSpec
+    numbering_format: str = DEFAULT_NUMBERING
+
+
+TEST_BACKEND = BackendSpec("Passerelle de test", BackendKind.OFFLINE)
+# The Treasury's PayFiP, here against the fake PayFiP of tests/fakes/ ("T": test payments). The
+# client number is the fake's; a real one comes from the DGFiP with the régie's agreement.
+PAYFIP_BACKEND = BackendSpec(
+    "PayFiP — Régie cantine de Rosières",
+    BackendKind.PAYFIP,
+    (("numcli", "000000"), ("saisie", "T")),
+    minimum_amount=Decimal("1.00"),  # PayFiP refuses less than 1 €
+)
+
+# Each territory's platform régie (by home page slug): it holds the wallet's general pot.
+PLATFORM_REGIES = {
+    "puy-en-velay": RegieSpec(
+        "plateforme-puy",
+        "Régie de la plateforme — Agglomération du Puy-en-Velay",
+        (),
+        TEST_BACKEND,
+    ),
+    "dombes": RegieSpec("plateforme-dombes", "Régie de la plateforme — Dombes", (), TEST_BACKEND),
+}
+
+# One régie per service group of each commune (by commune code). Rosières keeps its canteen and
+# its holiday club apart, the canteen paid through PayFiP.
+SERVICE_REGIES = {
+    "aiguilhe": (
+        RegieSpec("aiguilhe-periscolaire", "Régie périscolaire d'Aiguilhe", ("garderie",),
+                  TEST_BACKEND),
+    ),
+    "allegre": (
+        RegieSpec("allegre-restauration", "Régie de restauration scolaire d'Allègre",
+                  ("restaurant-scolaire",), TEST_BACKEND),
+    ),
+    "bains": (
+        RegieSpec("bains-cantine", "Régie cantine de Bains", ("cantine",), TEST_BACKEND),
+    ),
+    "rosieres": (
+        RegieSpec("rosieres-cantine", "Régie cantine de Rosières", ("cantine",), PAYFIP_BACKEND,
+                  "CAN-ROS-{yyyy}-{n:06d}"),
+        RegieSpec("rosieres-periscolaire", "Régie périscolaire de Rosières", ("accueil-loisirs",),
+                  TEST_BACKEND, "ALSH-ROS-{yyyy}-{n:06d}"),
+    ),
+    "saint-marcel-en-dombes": (
+        RegieSpec("saint-marcel-cantine", "Régie cantine de Saint-Marcel-en-Dombes",
+                  ("cantine",), TEST_BACKEND),
+    ),
+    "baneins": (
+        RegieSpec("baneins-periscolaire", "Régie périscolaire de Baneins", ("garderie",),
+                  TEST_BACKEND),
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Regisseur:
+    email: str
+    last_name: str
+    regies: tuple[str, ...]  # régie codes
+
+
+# One régisseur per territory at least: Rosières' (both its régies), the Puy platform's, and
+# Dombes' (its platform and both communes).
+REGISSEURS = (
+    Regisseur("regisseur.rosieres@portail-famille.test", "Rosières",
+              ("rosieres-cantine", "rosieres-periscolaire")),
+    Regisseur("regisseur.plateforme@portail-famille.test", "Plateforme du Puy-en-Velay",
+              ("plateforme-puy",)),
+    Regisseur("regisseur.dombes@portail-famille.test", "Dombes",
+              ("plateforme-dombes", "saint-marcel-cantine", "baneins-periscolaire")),
+)  # fmt: skip
+
+
+def seed_regies(partners: dict[str, Partner]) -> dict[str, Regie]:
+    """The backend accounts, each territory's platform régie and its communes' régies, by code."""
+    regies = {}
+    for territory in TERRITORIES:
+        site = Site.objects.get(hostname=territory.hostname, port=PORT)
+        spec = PLATFORM_REGIES[territory.home_slug]
+        regies[spec.code] = seed_platform_regie(spec, site, territory.is_default_site)
+        for commune in territory.communes:
+            partner = partners[commune.code]
+            for index, spec in enumerate(SERVICE_REGIES[commune.code]):
+                regies[spec.code] = seed_service_regie(spec, site, partner, adopt=index == 0)
+    return regies
+
+
+def seed_backend(spec: BackendSpec) -> PaymentBackendAccount:
+    defaults = {"kind": spec.kind, "options": dict(spec.options)}
+    if spec.minimum_amount is not None:
+        defaults["minimum_amount"] = spec.minimum_amount
+    backend, _ = PaymentBackendAccount.objects.update_or_create(name=spec.name, defaults=defaults)
+    return backend
+
+
+def seed_platform_regie(spec: RegieSpec, site: Site, is_default_site: bool) -> Regie:
+    """Keyed on its site (one platform régie per territory). The default territory adopts the
+    platform régie made before the demo had one (wallet.regies.platform_regie, migration 0006),
+    which holds the general pots already opened."""
+    platform = Regie.objects.filter(kind=RegieKind.PLATFORM)
+    regie = platform.filter(site=site).first()
+    if regie is None and is_default_site:
+        regie = platform.filter(site__isnull=True).order_by("pk").first()
+    return _save_regie(regie, spec, kind=RegieKind.PLATFORM, site=site, commune=None)
+
+
+def seed_service_regie(spec: RegieSpec, site: Site, partner, *, adopt: bool) -> Regie:
+    """Keyed on its code. A commune's first régie adopts "Régie de <commune>", the one made for
+    the commune's services before the demo had régies (wallet.regies, migration 0006)."""
+    regie = Regie.objects.filter(code=spec.code).first()
+    if regie is None and adopt:
+        regie = Regie.objects.filter(
+            kind=RegieKind.SERVICES, commune=partner, code=partner.code
+        ).first()
+    return _save_regie(regie, spec, kind=RegieKind.SERVICES, site=site, commune=partner)
+
+
+def _save_regie(regie: Regie | None, spec: RegieSpec, **fields) -> Regie:
+    fields |= {
+        "code": spec.code,
+        "name": spec.name,
+        "numbering_format": spec.numbering_format,
+        "backend": seed_backend(spec.backend),
+    }
+    if regie is None:
+        return Regie.objects.create(**fields)
+    changed = [name for name, value in fields.items() if getattr(regie, name) != value]
+    for name in changed:
+        setattr(regie, name, fields[name])
+    if changed:
+        regie.save(update_fields=changed)
+    return regie
+
+
+def seed_service_regies(regies: dict[str, Regie]) -> None:
+    """Attach each service to its demo régie, moving it there if it was attached elsewhere (a
+    database seeded before the demo had these régies); its pots and system accounts follow."""
+    for commune in all_communes():
+        services = {service.key: service for service in commune.services}
+        for spec in SERVICE_REGIES[commune.code]:
+            regie = regies[spec.code]
+            for key in spec.services:
+                service = Product.objects.get(upc=service_upc(commune, services[key]))
+                link = ServiceRegie.objects.filter(service=service).first()
+                if link is None:
+                    ServiceRegie.objects.create(service=service, regie=regie)
+                elif link.regie_id != regie.pk:
+                    link.regie = regie
+                    link.save(update_fields=["regie"])
+                LedgerAccount.objects.filter(service=service).exclude(regie=regie).update(
+                    regie=regie
+                )
 
 
 # --- Wagtail sites and pages -----------------------------------------------------------------
@@ -366,11 +554,12 @@ def remove_wagtail_welcome_page() -> None:
 # --- People ----------------------------------------------------------------------------------
 
 
-def seed_people(partners: dict, *, now) -> list[DemoLogin]:
+def seed_people(partners: dict, regies: dict[str, Regie], *, now) -> list[DemoLogin]:
     admin = seed_admin()
     parent = seed_parent(validated_by=admin, now=now)
     agents = [seed_agent(commune, partners[commune.code]) for commune in all_communes()]
     officer = seed_officer()
+    regisseurs = [seed_regisseur(regisseur, regies) for regisseur in REGISSEURS]
     return [
         DemoLogin("Administrateur", admin.email, "partout (/django-admin/, /dashboard/, /cms/)"),
         DemoLogin("Parent (usager)", parent.email, "site des familles (/connexion/, /espace/)"),
@@ -380,6 +569,10 @@ def seed_people(partners: dict, *, now) -> list[DemoLogin]:
             for agent, partner in agents
         ),
         DemoLogin("Rédacteur", officer.email, "/cms/ (pages de Rosières)"),
+        *(
+            DemoLogin("Régisseur", user.email, f"/dashboard/ ({', '.join(names)})")
+            for user, names in regisseurs
+        ),
     ]
 
 
@@ -448,6 +641,20 @@ def seed_officer() -> User:
     officer = ensure_account(OFFICER_EMAIL, first_name="Rédaction", last_name="Rosières")
     add_to_role(officer, OFFICERS)
     return officer
+
+
+def seed_regisseur(regisseur: Regisseur, regies: dict[str, Regie]) -> tuple[User, list[str]]:
+    # Not staff, like an agent: the dashboard lets them in through dashboard_access, and the
+    # régie screens show only the régies listing them as régisseurs.
+    user = ensure_account(
+        regisseur.email, first_name="Régisseur", last_name=regisseur.last_name, is_staff=False
+    )
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="partner", codename="dashboard_access")
+    )
+    for code in regisseur.regies:
+        regies[code].regisseurs.add(user)
+    return user, [regies[code].name for code in regisseur.regies]
 
 
 # --- Booking: meal options, calendars, tariff grids ------------------------------------------

@@ -1,0 +1,226 @@
+"""The demo's régies: each territory's platform régie, one régie per commune service group, the
+test gateway and a PayFiP account, and the régisseurs who log in to them."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from oscar.core.loading import get_model
+from wagtail.models import Site
+
+from accounts.models import User
+from wallet.models import (
+    AccountKind,
+    BackendKind,
+    LedgerAccount,
+    PaymentBackendAccount,
+    Regie,
+    RegieKind,
+    ServiceRegie,
+)
+from wallet.regies import platform_regie, regie_ids_of_services
+
+Partner = get_model("partner", "Partner")
+Product = get_model("catalogue", "Product")
+StockRecord = get_model("partner", "StockRecord")
+
+pytestmark = pytest.mark.django_db
+
+PUY = ("127.0.0.1", 8000)
+DOMBES = ("dombes.localhost", 8000)
+# Written out rather than imported from config.demo, so a slip in the demo's table fails here.
+REGIES_OF_SERVICES = {
+    "aiguilhe-garderie": "Régie périscolaire d'Aiguilhe",
+    "allegre-restaurant-scolaire": "Régie de restauration scolaire d'Allègre",
+    "bains-cantine": "Régie cantine de Bains",
+    "rosieres-cantine": "Régie cantine de Rosières",
+    "rosieres-accueil-loisirs": "Régie périscolaire de Rosières",
+    "saint-marcel-en-dombes-cantine": "Régie cantine de Saint-Marcel-en-Dombes",
+    "baneins-garderie": "Régie périscolaire de Baneins",
+}
+REGISSEURS = {
+    "regisseur.rosieres@portail-famille.test": {
+        "Régie cantine de Rosières",
+        "Régie périscolaire de Rosières",
+    },
+    "regisseur.plateforme@portail-famille.test": {
+        "Régie de la plateforme — Agglomération du Puy-en-Velay"
+    },
+    "regisseur.dombes@portail-famille.test": {
+        "Régie de la plateforme — Dombes",
+        "Régie cantine de Saint-Marcel-en-Dombes",
+        "Régie périscolaire de Baneins",
+    },
+}
+
+
+def seed_demo() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def site(hostname_port) -> Site:
+    hostname, port = hostname_port
+    return Site.objects.get(hostname=hostname, port=port)
+
+
+def regie_counts() -> dict[str, int]:
+    counts = {
+        model._meta.label: model.objects.count()
+        for model in (PaymentBackendAccount, Regie, ServiceRegie, User)
+    }
+    counts["régisseurs"] = Regie.regisseurs.through.objects.count()
+    return counts
+
+
+def test_every_service_is_collected_by_the_regie_of_its_group(demo_world):
+    services = Product.objects.filter(structure=Product.PARENT)
+    assert {
+        service.upc: service.regie_link.regie.name for service in services
+    } == REGIES_OF_SERVICES
+    # The map the checkout reads says the same.
+    mapping = regie_ids_of_services([service.pk for service in services])
+    assert {
+        service.upc: Regie.objects.get(pk=mapping[service.pk]).name for service in services
+    } == REGIES_OF_SERVICES
+
+
+def test_a_services_regie_belongs_to_the_commune_selling_the_service(demo_world):
+    for link in ServiceRegie.objects.select_related("regie", "service"):
+        communes = set(
+            StockRecord.objects.filter(product__parent=link.service).values_list(
+                "partner", flat=True
+            )
+        )
+        assert communes == {link.regie.commune_id}, link
+        assert link.regie.kind == RegieKind.SERVICES
+
+
+def test_each_territory_has_one_platform_regie_holding_the_general_pot(demo_world):
+    puy, dombes = site(PUY), site(DOMBES)
+    platform = Regie.objects.filter(kind=RegieKind.PLATFORM)
+    assert {(regie.site, regie.name) for regie in platform} == {
+        (puy, "Régie de la plateforme — Agglomération du Puy-en-Velay"),
+        (dombes, "Régie de la plateforme — Dombes"),
+    }
+    assert platform_regie(puy).site == puy
+    assert platform_regie(dombes).site == dombes
+    for regie in platform:
+        assert regie.commune is None
+        assert not regie.service_links.exists()
+
+
+def test_the_services_regies_of_each_territory_are_on_its_site(demo_world):
+    puy_communes = {"aiguilhe", "allegre", "bains", "rosieres"}
+    for regie in Regie.objects.filter(kind=RegieKind.SERVICES).select_related("commune"):
+        expected = site(PUY) if regie.commune.code in puy_communes else site(DOMBES)
+        assert regie.site == expected, regie
+
+
+def test_rosieres_has_two_regies_and_each_other_commune_one(demo_world):
+    per_commune = {
+        partner.code: set(partner.regies.values_list("name", flat=True))
+        for partner in Partner.objects.all()
+    }
+    assert per_commune == {
+        "aiguilhe": {"Régie périscolaire d'Aiguilhe"},
+        "allegre": {"Régie de restauration scolaire d'Allègre"},
+        "bains": {"Régie cantine de Bains"},
+        "rosieres": {"Régie cantine de Rosières", "Régie périscolaire de Rosières"},
+        "saint-marcel-en-dombes": {"Régie cantine de Saint-Marcel-en-Dombes"},
+        "baneins": {"Régie périscolaire de Baneins"},
+    }
+
+
+def test_the_rosieres_canteen_is_paid_through_payfip_and_the_others_on_the_test_gateway(
+    demo_world,
+):
+    canteen = Regie.objects.get(name="Régie cantine de Rosières")
+    assert canteen.backend.kind == BackendKind.PAYFIP
+    assert canteen.backend.options["saisie"] == "T"  # test payments only
+    assert len(canteen.backend.options["numcli"]) == 6
+    assert canteen.format_number(2026, 7) == "CAN-ROS-2026-000007"
+    others = Regie.objects.exclude(pk=canteen.pk)
+    assert {regie.backend.name for regie in others} == {"Passerelle de test"}
+    assert {regie.backend.kind for regie in others} == {BackendKind.OFFLINE}
+
+
+def test_no_backend_account_stores_a_secret(demo_world):
+    from wallet.admin import secret_options
+
+    for backend in PaymentBackendAccount.objects.all():
+        assert secret_options(backend.options) == [], backend
+
+
+def test_the_regisseurs_log_in_to_the_dashboard_for_their_regies(demo_world, client):
+    for email, regie_names in REGISSEURS.items():
+        user = User.objects.get(email=email)
+        assert set(user.regies.values_list("name", flat=True)) == regie_names
+        assert user.has_perm("partner.dashboard_access")
+        assert not user.is_staff and not user.is_superuser
+        assert not user.partners.exists()  # a régisseur is no agent of the commune
+        assert user.check_password("Portail-Demo-2026!")
+        client.force_login(user)
+        assert client.get("/dashboard/").status_code == 200
+        client.logout()
+
+
+def test_the_command_output_lists_the_regisseurs(demo_world):
+    for email in REGISSEURS:
+        assert email in demo_world
+    assert "Régie cantine de Rosières" in demo_world
+
+
+def test_reseeding_changes_no_regie_link_or_regisseur(demo_world):
+    first = regie_counts()
+    links = dict(ServiceRegie.objects.values_list("service_id", "regie_id"))
+
+    seed_demo()
+
+    assert regie_counts() == first
+    assert dict(ServiceRegie.objects.values_list("service_id", "regie_id")) == links
+
+
+def test_reseeding_moves_a_service_attached_elsewhere_back_to_its_regie(demo_world):
+    """A database seeded before the demo had régies: both Rosières services went to one
+    "Régie de Rosières" (wallet.receivers), with the holiday club's accounts there too."""
+    holiday_club = Product.objects.get(upc="rosieres-accueil-loisirs")
+    canteen_regie = Regie.objects.get(name="Régie cantine de Rosières")
+    ServiceRegie.objects.filter(service=holiday_club).update(regie=canteen_regie)
+    revenue = LedgerAccount.objects.create(
+        kind=AccountKind.SERVICE_REVENUE,
+        service=holiday_club,
+        system_key="service_revenue:test-moved",
+        regie=canteen_regie,
+    )
+
+    seed_demo()
+
+    club_regie = Regie.objects.get(name="Régie périscolaire de Rosières")
+    assert ServiceRegie.objects.get(service=holiday_club).regie == club_regie
+    revenue.refresh_from_db()
+    assert revenue.regie == club_regie
+
+
+def test_reseeding_adopts_the_regies_made_before_the_demo_had_any(demo_world):
+    """What wallet.regies made on its own (a platform régie without territory, "Régie de
+    Rosières" coded as the commune) becomes the demo's régie instead of staying beside it."""
+    platform = Regie.objects.get(site=site(PUY), kind=RegieKind.PLATFORM)
+    platform.site, platform.code, platform.name = None, "plateforme", "Régie de la plateforme"
+    platform.save()
+    canteen = Regie.objects.get(code="rosieres-cantine")
+    canteen.code, canteen.name = "rosieres", "Régie de Rosières"
+    canteen.save()
+    count = Regie.objects.count()
+
+    seed_demo()
+
+    assert Regie.objects.count() == count
+    platform.refresh_from_db()
+    assert (platform.site, platform.name) == (
+        site(PUY),
+        "Régie de la plateforme — Agglomération du Puy-en-Velay",
+    )
+    canteen.refresh_from_db()
+    assert (canteen.code, canteen.name) == ("rosieres-cantine", "Régie cantine de Rosières")
