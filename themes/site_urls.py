@@ -10,6 +10,7 @@ from .views import (
     orders,
     planning,
     public,
+    receipts,
     space,
     wallet,
 )
@@ -27,4 +28,5 @@ urlpatterns = [
     *wallet.urlpatterns,
     *bookings.urlpatterns,
     *orders.urlpatterns,
+    *receipts.urlpatterns,
 ]

@@ -12,6 +12,8 @@ nor listed here."""
 from django.urls import path
 from oscarapi.utils.loading import get_api_classes
 
+from .views.receipts import ReceiptListView, ReceiptPdfView
+
 (LoginView, UserDetail) = get_api_classes("views.login", ["LoginView", "UserDetail"])
 (BasketView, LineList, BasketLineDetail) = get_api_classes(
     "views.basket", ["BasketView", "LineList", "BasketLineDetail"]
@@ -88,6 +90,9 @@ urlpatterns = [
         OrderLineAttributeDetail.as_view(),
         name="order-lineattributes-detail",
     ),
+    # Ours, not oscar-api's: the parent's receipts (one per paid régie share) and their PDFs.
+    path("receipts/", ReceiptListView.as_view(), name="api-receipts"),
+    path("receipts/<int:pk>/pdf/", ReceiptPdfView.as_view(), name="api-receipt-pdf"),
     # Basket and order lines link their product, stock record and options; a product links its
     # price, availability and stock records. All read-only in oscar-api; the catalogue to book
     # from is /api/services/.

@@ -44,6 +44,9 @@ SERVED_OSCARAPI_ROUTES = {
     "product-stockrecords",
     "product-stockrecord-detail",
     "option-detail",
+    # Ours (shop/api/views/receipts.py), listed as they live in shop.api: read-only.
+    "api-receipts",
+    "api-receipt-pdf",
 }
 
 # The apps whose own views answer under /api/ (Wagtail's API v2 is mounted by cms/api.py).

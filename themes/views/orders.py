@@ -14,6 +14,7 @@ from reservations.bookings import meal_lines
 from reservations.models import Booking
 from reservations.selectors import beneficiaries_of
 from shop.payment.constants import CARD_SOURCE, ORDER_CANCELLED, ORDER_PAID
+from shop.selectors.receipts import shares_of_order
 from wallet.models import CardPayment, CardPaymentPurpose, CardPaymentStatus
 
 from ..access import parent_required
@@ -123,6 +124,8 @@ def order_detail(request, number):
         "rows": rows,
         "sources": list(order.sources.all()),
         "events": list(order.payment_events.all()),
+        # One receipt per régie share: a link once paid, its state until then.
+        "shares": shares_of_order(request.user, order.number),
         # A card payment still awaited: the order is cancelled if it never comes.
         "awaiting_card": card_payment
         if card_payment
