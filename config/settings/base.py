@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "wallet",
     "wallet.dashboard.apps.WalletDashboardConfig",
     "shop.dashboard.bookings.apps.BookingsDashboardConfig",
+    "shop.dashboard.receipts.apps.ReceiptsDashboardConfig",
     "themes",
     "search.apps.PortalSearchConfig",
     # Wagtail
