@@ -127,8 +127,9 @@ def set_leg_regies(apps, regies, service_regies: dict[int, int]) -> None:
 
     # (transfer, commune) → the régies of the services whose revenue it credited.
     revenue = defaultdict(set)
-    pot_legs = empty.filter(account__kind=GENERAL_POT).values_list("pk", "transfer_id", "commune_id")
-    pot_legs = list(pot_legs)
+    pot_legs = list(
+        empty.filter(account__kind=GENERAL_POT).values_list("pk", "transfer_id", "commune_id")
+    )
     transfers = {transfer_id for _, transfer_id, _ in pot_legs}
     for transfer_id, commune_id, service_id in Leg.objects.filter(
         transfer_id__in=transfers, account__kind=SERVICE_REVENUE
