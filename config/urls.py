@@ -22,6 +22,7 @@ urlpatterns = [
     # Oscar's storefront (catalogue, customer accounts, offers), used by the dashboard's links.
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("paiement/", include("wallet.gateways.return_views")),  # PayFiP's, banks' returns
     # --- API: our own paths first, then the oscar-api routes we serve.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -21,6 +21,7 @@ from . import ledger
 from .exceptions import WalletError
 from .gateways import GatewayEvent, GatewayPayment, PaymentGateway, gateway_for, gateway_of_payment
 from .gateways.base import GatewayError
+from .gateways.limits import AmountOutOfRangeError, check_amount
 from .gateways.offline import OfflineGateway
 from .gateways.stripe import StripeGateway, event_from_payload
 from .models import CardPayment, CardPaymentPurpose, CardPaymentStatus, GatewayEventRecord
@@ -77,6 +78,8 @@ class TopUp:
     is_test: bool  # a test payment moves no real money: the client says so
     client_secret: str | None = None  # only when it starts: Stripe.js confirms the card with it
     publishable_key: str | None = None
+    # Only when it starts, for PayFiP and the bank gateways: where to send the parent to pay.
+    redirect_url: str | None = None
 
 
 def top_up_amounts() -> list[Decimal]:
@@ -91,6 +94,10 @@ def start_top_up(owner, amount) -> TopUp:
     a row to settle), then the gateway is called, outside any transaction."""
     amount = _offered_amount(amount)
     regie = platform_regie_of_pot_owner(owner)
+    try:
+        check_amount(regie.backend, amount)
+    except AmountOutOfRangeError as error:
+        raise ValidationError({"amount": str(error)}) from error
     gateway = gateway_for(regie.backend)
     payment = CardPayment.objects.create(
         owner=owner,
@@ -108,6 +115,8 @@ def start_top_up(owner, amount) -> TopUp:
             reference=payment_reference(payment),
             description=_("Rechargement du porte-monnaie"),
             idempotency_key=payment.idempotency_key,
+            # PayFiP e-mails the payer its receipt: its request must carry the address.
+            **({"email": owner.email} if getattr(gateway, "needs_payer_email", False) else {}),
         )
     except GatewayError as error:
         logger.exception("Card gateway %s refused top-up %s", gateway.code, payment.pk)
@@ -129,6 +138,7 @@ def start_top_up(owner, amount) -> TopUp:
         is_test=gateway.is_test,
         client_secret=reported.client_secret,
         publishable_key=gateway.publishable_key,
+        redirect_url=reported.redirect_url,
     )
 
 

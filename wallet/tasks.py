@@ -100,3 +100,54 @@ def _cancel_at_gateway(payment: CardPayment):
     except GatewayError:
         logger.exception("Card gateway %s unreachable for payment %s", gateway.code, payment.pk)
         return None
+
+
+# --- Unfinished PayFiP payments (no webhook to rely on) --------------------------------------
+
+# Left alone for the payer's first minutes (the return or the notification usually comes then),
+# and given up after a day: PayFiP forgets an unpaid idOp overnight, and by then eopayment has
+# long read "no result yet" as expired, which cancels it.
+POLL_AFTER = timedelta(minutes=2)
+POLL_FOR = timedelta(days=1)
+
+
+@shared_task
+def poll_unfinished_payments() -> int:
+    """Scheduled (CELERY_BEAT_SCHEDULE): ask the backend where each unfinished card payment of
+    a backend that can be asked (PayFiP) stands, and settle what it says. Each is asked outside
+    any transaction; settling is idempotent. Returns how many changed status."""
+    from .gateways.eopayment import pollable_kinds
+
+    now = timezone.now()
+    unfinished = (
+        CardPayment.objects.filter(
+            status__in=[CardPaymentStatus.PENDING, CardPaymentStatus.FAILED],
+            backend__kind__in=pollable_kinds(),
+            gateway_reference__isnull=False,
+            created_at__lt=now - POLL_AFTER,
+            created_at__gte=now - POLL_FOR,
+        )
+        .exclude(gateway_reference="")
+        .order_by("pk")
+    )
+    return sum(
+        1 for payment_id in list(unfinished.values_list("pk", flat=True)) if _poll(payment_id)
+    )
+
+
+def _poll(payment_id: int) -> bool:
+    payment = CardPayment.objects.select_related("backend").get(pk=payment_id)
+    gateway = gateways.gateway_of_payment(payment)
+    if gateway.code != payment.gateway:
+        logger.warning("Card payment %s belongs to gateway %s", payment.pk, payment.gateway)
+        return False
+    try:
+        # Its start tells eopayment a payment still being paid from one that never will be.
+        reported = gateway.retrieve_payment(
+            payment.gateway_reference, started_at=payment.created_at
+        )
+    except GatewayError:
+        logger.warning("Card gateway %s: cannot ask about payment %s", gateway.code, payment.pk)
+        return False
+    settled = payments.settle_card_payment(reported)
+    return settled is not None and settled.status != payment.status

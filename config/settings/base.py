@@ -324,6 +324,8 @@ CELERY_BEAT_SCHEDULE = {
     "wallet-integrity-check": {"task": "wallet.tasks.check_ledger_integrity", "schedule": 3600},
     # Card payments left unpaid cancel their order after CARD_PAYMENT_TIMEOUT_MINUTES.
     "wallet-expire-card-payments": {"task": "wallet.tasks.expire_card_payments", "schedule": 300},
+    # PayFiP has no webhook to rely on: unfinished payments are asked where they stand.
+    "wallet-poll-payments": {"task": "wallet.tasks.poll_unfinished_payments", "schedule": 300},
 }
 
 # --- Cache ----------------------------------------------------------------------------------

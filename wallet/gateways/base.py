@@ -23,6 +23,8 @@ class GatewayPayment:
     status: str
     client_secret: str | None = None  # what a browser needs to confirm the card payment
     metadata: dict = field(default_factory=dict)
+    # Where to send the payer to pay (PayFiP's page, a bank's), for gateways that need it.
+    redirect_url: str | None = None
 
 
 @dataclass(frozen=True)
