@@ -413,6 +413,22 @@ OSCAR_DASHBOARD_NAVIGATION = [
             {"label": _("Porte-monnaie"), "url_name": "wallet-dashboard:wallet-list"},
         ],
     },
+    {
+        "label": _("Régies"),
+        "icon": "fas fa-landmark",
+        "children": [
+            {"label": _("Journal"), "url_name": "wallet-dashboard:regie-journal-index"},
+            {
+                "label": _("Rapprochement"),
+                "url_name": "wallet-dashboard:regie-reconciliation-index",
+            },
+            {
+                "label": _("Relevé inter-régies"),
+                "url_name": "wallet-dashboard:inter-regie-statement",
+            },
+            {"label": _("Régies"), "url_name": "wallet-dashboard:regie-list"},
+        ],
+    },
 ]
 
 # --- Payments -------------------------------------------------------------------------------
