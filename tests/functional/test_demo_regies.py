@@ -2,6 +2,7 @@
 test gateway and a PayFiP account, and the régisseurs who log in to them."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -9,6 +10,8 @@ from oscar.core.loading import get_model
 from wagtail.models import Site
 
 from accounts.models import User
+from wallet.gateways import gateway_for
+from wallet.gateways.eopayment import EopaymentGateway
 from wallet.models import (
     AccountKind,
     BackendKind,
@@ -25,6 +28,7 @@ Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
 
 pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.fakes.payfip_fixtures"]
 
 PUY = ("127.0.0.1", 8000)
 DOMBES = ("dombes.localhost", 8000)
@@ -140,10 +144,35 @@ def test_the_rosieres_canteen_is_paid_through_payfip_and_the_others_on_the_test_
     assert canteen.backend.kind == BackendKind.PAYFIP
     assert canteen.backend.options["saisie"] == "T"  # test payments only
     assert len(canteen.backend.options["numcli"]) == 6
+    # Against the fake PayFiP on this machine, never the Treasury's servers.
+    assert canteen.backend.options["payfip_base_url"].startswith("http://127.0.0.1:")
+    assert EopaymentGateway(canteen.backend).is_test
     assert canteen.format_number(2026, 7) == "CAN-ROS-2026-000007"
     others = Regie.objects.exclude(pk=canteen.pk)
     assert {regie.backend.name for regie in others} == {"Passerelle de test"}
     assert {regie.backend.kind for regie in others} == {BackendKind.OFFLINE}
+
+
+def test_the_demo_payfip_account_asks_the_fake_payfip_for_a_payment(demo_world, fake_payfip):
+    backend = Regie.objects.get(name="Régie cantine de Rosières").backend
+    # The demo's fake listens on a fixed port, which another run may hold here: this one's.
+    backend.options = {**backend.options, "payfip_base_url": fake_payfip.url}
+
+    created = gateway_for(backend).create_payment(
+        amount=Decimal("3.30"),
+        reference="card-payment:1",
+        description="Cantine de Rosières",
+        idempotency_key="demo-payfip",
+        email="claire.martin@example.org",
+    )
+
+    sent = fake_payfip.last_request()
+    assert (sent["numcli"], sent["saisie"], sent["montant"]) == (
+        backend.options["numcli"],
+        "T",
+        "330",
+    )
+    assert created.redirect_url.startswith(f"{fake_payfip.url}/tpa/paiementws.web?idop=")
 
 
 def test_no_backend_account_stores_a_secret(demo_world):
