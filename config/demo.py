@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -405,6 +404,10 @@ REGISSEURS = (
 )  # fmt: skip
 
 
+# Where a régisseur logs in: the régie screens' login, landing on their régies' journal.
+REGISSEUR_LOGIN = "/dashboard/porte-monnaie/regies/connexion/"
+
+
 def seed_regies(partners: dict[str, Partner]) -> dict[str, Regie]:
     """The backend accounts, each territory's platform régie and its communes' régies, by code."""
     regies = {}
@@ -573,7 +576,7 @@ def seed_people(partners: dict, regies: dict[str, Regie], *, now) -> list[DemoLo
         ),
         DemoLogin("Rédacteur", officer.email, "/cms/ (pages de Rosières)"),
         *(
-            DemoLogin("Régisseur", user.email, f"/dashboard/ ({', '.join(names)})")
+            DemoLogin("Régisseur", user.email, f"{REGISSEUR_LOGIN} ({', '.join(names)})")
             for user, names in regisseurs
         ),
     ]
@@ -647,13 +650,10 @@ def seed_officer() -> User:
 
 
 def seed_regisseur(regisseur: Regisseur, regies: dict[str, Regie]) -> tuple[User, list[str]]:
-    # Not staff, like an agent: the dashboard lets them in through dashboard_access, and the
-    # régie screens show only the régies listing them as régisseurs.
+    # Neither staff nor agent: being listed by a régie gives the permission of the régie screens
+    # alone (wallet.dashboard.regies.sync_regisseur_permission), which show only their régies.
     user = ensure_account(
         regisseur.email, first_name="Régisseur", last_name=regisseur.last_name, is_staff=False
-    )
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="partner", codename="dashboard_access")
     )
     for code in regisseur.regies:
         regies[code].regisseurs.add(user)

@@ -6,10 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from oscar.core.loading import get_model
 from wagtail.models import Site
 
 from accounts.models import User
+from config.demo import DEMO_PASSWORD as PASSWORD
+from config.demo import REGISSEUR_LOGIN
 from wallet.gateways import gateway_for
 from wallet.gateways.eopayment import EopaymentGateway
 from wallet.models import (
@@ -182,17 +185,43 @@ def test_no_backend_account_stores_a_secret(demo_world):
         assert secret_options(backend.options) == [], backend
 
 
-def test_the_regisseurs_log_in_to_the_dashboard_for_their_regies(demo_world, client):
+def test_the_regisseurs_are_listed_by_their_regies_and_by_no_commune(demo_world):
     for email, regie_names in REGISSEURS.items():
         user = User.objects.get(email=email)
         assert set(user.regies.values_list("name", flat=True)) == regie_names
-        assert user.has_perm("partner.dashboard_access")
-        assert not user.is_staff and not user.is_superuser
-        assert not user.partners.exists()  # a régisseur is no agent of the commune
         assert user.check_password("Portail-Demo-2026!")
-        client.force_login(user)
-        assert client.get("/dashboard/").status_code == 200
-        client.logout()
+        assert not user.is_staff and not user.is_superuser
+        assert not user.partners.exists()  # no agent of a commune
+        assert not user.groups.exists()
+        # The régie screens' permission, given for being listed by a régie; no other.
+        assert user.has_perm("wallet.view_regie")
+        assert not user.has_perm("partner.dashboard_access")
+
+
+def test_a_regisseur_logs_in_where_the_demo_says_and_lands_on_their_regies(demo_world, client):
+    login = reverse("wallet-dashboard:regie-login")
+    assert login == REGISSEUR_LOGIN
+    platform = Regie.objects.get(code="plateforme-puy")
+
+    response = client.post(
+        login, {"username": "regisseur.plateforme@portail-famille.test", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    journal = reverse("wallet-dashboard:regie-journal", kwargs={"pk": platform.pk})
+    assert response["Location"] == journal
+    assert client.get(journal).status_code == 200
+    client.logout()
+
+    response = client.post(
+        login, {"username": "regisseur.rosieres@portail-famille.test", "password": PASSWORD}
+    )
+
+    assert response["Location"] == reverse("wallet-dashboard:regie-list")
+    page = client.get(response["Location"]).content.decode()
+    assert "Régie cantine de Rosières" in page
+    assert "Régie périscolaire de Rosières" in page
+    assert "Régie cantine de Bains" not in page
 
 
 def test_the_command_output_lists_the_regisseurs(demo_world):
