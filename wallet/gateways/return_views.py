@@ -27,7 +27,7 @@ from ..models import (
 from ..money import euros
 from . import EOPAYMENT_KINDS
 from .base import GatewayError, InvalidWebhookSignature
-from .eopayment import EopaymentGateway
+from .eopayment import PAYFIP, EopaymentGateway
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,14 @@ def _content(request) -> str:
     return request.META.get("QUERY_STRING", "")
 
 
+def _check(payment: CardPayment | None, owner) -> CardPayment:
+    if payment is None:
+        raise UnknownReturn("no payment of ours at this backend")
+    if owner is not None and payment.owner_id != owner.pk:
+        raise Http404
+    return payment
+
+
 def _settle(request, backend_id: int, *, owner=None) -> CardPayment:
     """Read the return, find our payment, settle it; raises UnknownReturn, GatewayError, or
     Http404 when the signed-in user is not the payment's owner (checked before settling)."""
@@ -52,22 +60,16 @@ def _settle(request, backend_id: int, *, owner=None) -> CardPayment:
     gateway = EopaymentGateway(backend)
     content = _content(request)
     ours = CardPayment.objects.filter(backend=backend, gateway=gateway.code)
-    # PayFiP's return names the idOp: an idOp that is none of ours is refused before PayFiP is
-    # asked anything about it.
-    named = gateway.reference_in(content)
-    if gateway.code == "payfip_ws" and not (
-        named and ours.filter(gateway_reference=named).exists()
-    ):
-        raise UnknownReturn("no payment of ours for this idOp")
+    if gateway.code == PAYFIP:
+        # PayFiP's return names the idOp: one that is none of ours (or the signed-in user's) is
+        # refused before PayFiP is asked anything about it.
+        named = gateway.reference_in(content)
+        _check(ours.filter(gateway_reference=named).first() if named else None, owner)
     try:
         reported = gateway.parse_response(content)
     except InvalidWebhookSignature as error:
         raise UnknownReturn(str(error)) from error
-    payment = ours.filter(gateway_reference=reported.reference).first()
-    if payment is None:
-        raise UnknownReturn(f"no payment of ours for {reported.reference}")
-    if owner is not None and payment.owner_id != owner.pk:
-        raise Http404
+    payment = _check(ours.filter(gateway_reference=reported.reference).first(), owner)
     return payments.settle_card_payment(reported) or payment
 
 
