@@ -1,8 +1,10 @@
 """PayFiP through eopayment, up to a fake PayFiP on 127.0.0.1 (tests/fakes/payfip_server.py):
 the request built, the return read, the polling of unfinished payments, and the limits."""
 
+import socket
 from datetime import timedelta
 from decimal import Decimal
+from urllib.request import urlopen
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -413,3 +415,27 @@ def test_a_top_up_below_the_backend_minimum_is_refused_before_payfip_is_asked(
     assert "au moins 10,00" in refused.value.message_dict["amount"][0]
     assert CardPayment.objects.count() == 0
     assert fake_payfip.requests == []
+
+
+# --- make run ------------------------------------------------------------------------------
+
+
+def test_serve_starts_the_fake_payfip_for_the_demo_and_gives_up_if_its_port_is_taken(
+    monkeypatch,
+):
+    from config.management.commands import serve
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(serve, "FAKE_PAYFIP_PORT", port)
+
+    fake = serve.start_fake_payfip()
+    try:
+        with urlopen(f"http://127.0.0.1:{port}/tpa/services/securite?wsdl", timeout=5) as wsdl:  # noqa: S310
+            assert (
+                f'location="http://127.0.0.1:{port}/tpa/services/securite"' in wsdl.read().decode()
+            )
+        assert serve.start_fake_payfip() is None  # the port is taken: the first one answers
+    finally:
+        fake.stop()
