@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -63,7 +64,9 @@ def place_order(parent, meals):
     """`meals` is [(tariff option, beneficiary, day)]: one basket, checked out with the wallet."""
     for option, child, day in meals:
         basket = add_meals(parent, option, [(child, day)], price=str(price_of(option)))
-    result = checkout(basket.pk, payer=parent, payment_method="wallet")
+    # As in production, what the checkout leaves for after its commit runs (the numbering).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = checkout(basket.pk, payer=parent, payment_method="wallet")
     return result.order
 
 
