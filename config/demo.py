@@ -319,6 +319,7 @@ class BackendSpec:
     kind: str
     options: tuple[tuple[str, str], ...] = ()  # eopayment's parameters (never a secret)
     minimum_amount: Decimal | None = None  # None: the model's default
+    maximum_amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -340,7 +341,9 @@ PAYFIP_BACKEND = BackendSpec(
     "PayFiP — Régie cantine de Rosières",
     BackendKind.PAYFIP,
     (("numcli", "123456"), ("saisie", "T"), ("payfip_base_url", FAKE_PAYFIP_URL)),
-    minimum_amount=Decimal("1.00"),  # PayFiP refuses less than 1 €
+    # PayFiP takes from 1 € to 100 000 € (eopayment's payfip_ws limits).
+    minimum_amount=Decimal("1.00"),
+    maximum_amount=Decimal("100000.00"),
 )
 
 # Each territory's platform régie (by home page slug): it holds the wallet's general pot.
@@ -423,7 +426,11 @@ def seed_regies(partners: dict[str, Partner]) -> dict[str, Regie]:
 
 
 def seed_backend(spec: BackendSpec) -> PaymentBackendAccount:
-    defaults = {"kind": spec.kind, "options": dict(spec.options)}
+    defaults = {
+        "kind": spec.kind,
+        "options": dict(spec.options),
+        "maximum_amount": spec.maximum_amount,
+    }
     if spec.minimum_amount is not None:
         defaults["minimum_amount"] = spec.minimum_amount
     backend, _ = PaymentBackendAccount.objects.update_or_create(name=spec.name, defaults=defaults)

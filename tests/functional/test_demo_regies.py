@@ -150,6 +150,10 @@ def test_the_rosieres_canteen_is_paid_through_payfip_and_the_others_on_the_test_
     # Against the fake PayFiP on this machine, never the Treasury's servers.
     assert canteen.backend.options["payfip_base_url"].startswith("http://127.0.0.1:")
     assert EopaymentGateway(canteen.backend).is_test
+    assert (canteen.backend.minimum_amount, canteen.backend.maximum_amount) == (
+        Decimal("1.00"),
+        Decimal("100000.00"),
+    )
     assert canteen.format_number(2026, 7) == "CAN-ROS-2026-000007"
     others = Regie.objects.exclude(pk=canteen.pk)
     assert {regie.backend.name for regie in others} == {"Passerelle de test"}
