@@ -23,8 +23,14 @@ from django.utils import timezone
 from shop import receipts
 from shop.checkout import checkout
 from shop.selectors.receipts import receipts_for_staff, receipts_of_parent, visible_receipts
-from tests.booking_factories import MEAL_DAY, add_meals, make_canteen, top_up
-from tests.factories import AdministratorFactory, AgentFactory, ParentFactory, PartnerFactory
+from tests.booking_factories import MEAL_DAY, OTHER_MEAL_DAY, add_meals, make_canteen, top_up
+from tests.factories import (
+    AdministratorFactory,
+    AgentFactory,
+    ParentFactory,
+    PartnerFactory,
+    UserFactory,
+)
 from tests.reservations_factories import BeneficiaryFactory
 from wallet.models import (
     CardPayment,
@@ -482,6 +488,32 @@ def test_the_api_lists_the_parents_receipts_only(
     assert pdf.content.startswith(b"%PDF-")
 
 
+def test_the_api_list_costs_the_same_queries_for_one_receipt_and_for_four(
+    client, parent, lea, canteen, nursery
+):
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/api/receipts/")
+        assert response.status_code == 200
+        return len(response.json()["results"]), len(queries)
+
+    _, meal, regie = canteen
+    _, morning, other = nursery
+    client.force_login(parent)
+    first = place_order(parent, [(meal, lea, MEAL_DAY)])
+    paid_share(first, regie)
+    one = queries_for_list()
+    second = place_order(parent, [(meal, lea, OTHER_MEAL_DAY), (morning, lea, OTHER_MEAL_DAY)])
+    paid_share(second, regie)
+    paid_share(second, other)
+    third = place_order(parent, [(morning, lea, MEAL_DAY)])
+    paid_share(third, other)
+    four = queries_for_list()
+
+    assert (one[0], four[0]) == (1, 4)
+    assert one[1] == four[1]
+
+
 def test_the_api_pdf_of_another_parent_or_an_unpaid_share_is_not_found(
     client, order, canteen_share
 ):
@@ -519,7 +551,8 @@ def dashboard_pdf(share) -> str:
 def test_a_regisseur_downloads_their_regies_receipts_and_not_another_regies(
     client, canteen_share, nursery_share
 ):
-    regisseur = AgentFactory(communes=[])
+    # Neither agent nor staff: listed by the régie, as the demo's régisseurs are.
+    regisseur = UserFactory()
     canteen_share.regie.regisseurs.add(regisseur)
     client.force_login(regisseur)
 
@@ -530,6 +563,10 @@ def test_a_regisseur_downloads_their_regies_receipts_and_not_another_regies(
     assert response.content.startswith(b"%PDF-")
     assert client.get(dashboard_pdf(nursery_share)).status_code == 404
     assert list(receipts_for_staff(regisseur)) == [canteen_share]
+    listing = client.get("/dashboard/quittances/")
+    assert listing.status_code == 200
+    assert canteen_share.number in listing.content.decode()
+    assert nursery_share.number not in listing.content.decode()
 
 
 def test_an_agent_sees_their_communes_regies_receipts_only(
