@@ -28,8 +28,11 @@ The reconciliation's checks, each with its two figures:
      what R's general pots spent for other régies. The general pot belongs to the platform
      régie P while its spending leg carries the service's régie S: that leg is the one place
      where money crosses régies, and what P owes S (the inter-régie statement);
-(b)  the ledger's card receipts of R equal Σ amounts of R's SUCCEEDED card payments settled in
-     the period (what the gateways said);
+(b)  the ledger's card receipts of R equal what the gateways said: the SUCCEEDED card payments
+     settled in the period, a top-up's for its régie, an order step's split by its paid shares'
+     card parts (one step pays every régie of one backend account: `CardPayment.regie` is then
+     empty), a step charged after its shares were given up for its first share's régie (the
+     money went to the general pot through that régie's card receipts);
 (c1) card receipts of orders + wallet spending net of reversals = booked revenue;
 (c2) card receipts of top-ups = top-ups credited to general pots;
 (d)  booked revenue = what R's shares (RegieShare) say was collected in the period: each
@@ -55,7 +58,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -349,15 +352,18 @@ def journal(regie: Regie, period: Period) -> Journal:
 
 
 def _card_payments(regie, by_transfer) -> dict:
-    """The card payments behind the card receipts: a top-up's by its transfer, an order's card
-    part by its order number (Transfer.reference) and régie. One query, none without receipts."""
+    """The card payments behind the card receipts: a top-up's by its transfer; an order's card
+    part by its order number (Transfer.reference), as the step of the régie's backend account
+    (a step pays the shares of every régie of one account, so it may name no régie); a card
+    charged after its share was given up, credited to the pot, likewise. One query, none
+    without receipts."""
     top_ups, orders = [], []
     for transfer_id, legs in by_transfer.items():
         if any(leg.account.kind == AccountKind.CARD_RECEIPTS for leg in legs):
             transfer = legs[0].transfer
             if transfer.kind == TransferKind.TOP_UP:
                 top_ups.append(transfer_id)
-            elif transfer.reference:
+            if transfer.reference:
                 orders.append(transfer.reference)
     if not (top_ups or orders):
         return {}
@@ -365,7 +371,8 @@ def _card_payments(regie, by_transfer) -> dict:
     for payment in (
         CardPayment.objects.filter(
             Q(transfer_id__in=top_ups)
-            | Q(purpose=CardPaymentPurpose.ORDER, regie=regie, order_number__in=orders)
+            | Q(purpose=CardPaymentPurpose.ORDER, order_number__in=orders)
+            & (Q(regie=regie) | Q(regie__isnull=True, backend_id=regie.backend_id))
         )
         .select_related("backend", "owner")
         .order_by("pk")
@@ -512,17 +519,50 @@ def period_totals(regie: Regie, period: Period) -> tuple[Totals, Decimal, Decima
 
 
 def _card_receipts_by_method(regie: Regie, period: Period) -> dict:
-    rows = (
-        CardPayment.objects.filter(
-            period.q("settled_at"), regie=regie, status=CardPaymentStatus.SUCCEEDED
-        )
+    """What the gateways said `regie` received in the period, per backend kind: the card
+    payments that succeeded, settled in the period, counted for the régie as settlement
+    credits them. A top-up (no share): all of it, for its régie. An order's step: the card
+    part of each of its paid shares, for the share's régie (one step pays the shares of all
+    the régies of its backend account). A step that succeeded after its shares were given up
+    (the card charged as the order expired): all of it, for its first share's régie, whose
+    card receipts credit the general pot (shop.payment.processing.credit_late_card_payment).
+    Three queries."""
+    succeeded = CardPayment.objects.filter(
+        period.q("settled_at"), status=CardPaymentStatus.SUCCEEDED
+    )
+    found = defaultdict(lambda: ZERO)
+    top_ups = (
+        succeeded.filter(regie=regie)
+        .exclude(Exists(RegieShare.objects.filter(card_payment=OuterRef("pk"))))
         .values("backend__kind", "gateway")
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    found = defaultdict(lambda: ZERO)
-    for row in rows:
+    for row in top_ups:
         found[row["backend__kind"] or row["gateway"]] += row["total"]
+    paid_shares = (
+        RegieShare.objects.filter(
+            period.q("card_payment__settled_at"),
+            regie=regie,
+            status=ShareStatus.PAID,
+            card_payment__status=CardPaymentStatus.SUCCEEDED,
+        )
+        .values("card_payment__backend__kind", "card_payment__gateway")
+        .annotate(total=Sum("card_amount"))
+        .order_by()
+    )
+    for row in paid_shares:
+        found[row["card_payment__backend__kind"] or row["card_payment__gateway"]] += row["total"]
+    late = (
+        succeeded.annotate(
+            first_regie=Min("shares__regie"),
+            paid=Count("shares", filter=Q(shares__status=ShareStatus.PAID)),
+        )
+        .filter(first_regie=regie.pk, paid=0)
+        .values_list("backend__kind", "gateway", "amount")
+    )
+    for kind, gateway, amount in late:
+        found[kind or gateway] += amount
     return found
 
 
@@ -664,7 +704,9 @@ class OwedLine:
     platform: Regie
     regie: Regie
     spent: Decimal  # the general pots' debits for the régie's services
-    returned: Decimal  # their reversals
+    # Their reversals, and a card the régie took and credited to a general pot (a card charged
+    # after its order's share was given up): then the régie owes the platform régie.
+    returned: Decimal
 
     @property
     def owed(self) -> Decimal:
@@ -675,7 +717,9 @@ class OwedLine:
 class Statement:
     period: Period
     lines: list[OwedLine]
-    general_pot_spending: Decimal  # of the services régies, from their own figures
+    # Of the services régies, from their own figures: the general pots' spending for them net
+    # of reversals, less the cards they took and credited to a general pot (a late payment).
+    general_pot_spending: Decimal
 
     @property
     def total(self) -> Decimal:
@@ -725,4 +769,4 @@ def inter_regie_statement(period: Period, regies=None) -> Statement:
         .order_by()
     ):
         general.add(row["account__kind"], row["transfer__kind"], row["is_refund"], row["total"])
-    return Statement(period, lines, general.general_pot_net)
+    return Statement(period, lines, general.general_pot_net - general.top_ups_credited)

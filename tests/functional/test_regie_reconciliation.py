@@ -21,10 +21,12 @@ from reservations.bookings import cancel_booking
 from reservations.closures import close_day
 from reservations.models import Booking, BookingStatus
 from shop.checkout import checkout
+from shop.payment import processing
 from tests.booking_factories import MEAL_DAY, add_meals, make_canteen
 from tests.factories import AgentFactory, ParentFactory, PartnerFactory
 from tests.reservations_factories import BeneficiaryFactory
 from wallet import ledger, payments
+from wallet.gateways import GatewayPayment
 from wallet.journal import (
     Period,
     inter_regie_statement,
@@ -35,11 +37,13 @@ from wallet.journal import (
 from wallet.ledger import Charge
 from wallet.models import (
     AccountKind,
+    BackendKind,
     CardPayment,
     CardPaymentPurpose,
     CardPaymentStatus,
     LedgerAccount,
     Leg,
+    PaymentBackendAccount,
     Regie,
     RegieKind,
     RegieShare,
@@ -71,6 +75,36 @@ def wallet_checkout(parent, *meals):
     return result.order
 
 
+def card_checkout(parent, method, *meals):
+    """Check out `meals` paid by card (`method` "card" or "wallet+card"); the card steps are
+    asked of the offline gateway, as the payment page does. Returns the steps' payments."""
+    for option, child, day, price in meals:
+        basket = add_meals(parent, option, [(child, day)], price=price)
+    result = checkout(basket.pk, payer=parent, payment_method=method)
+    steps = [step.card_payment for step in result.outcome.steps]
+    for payment in steps:
+        processing.card_details(payment)
+    return steps
+
+
+def pay_step(payment):
+    return payments.confirm_card_payment(payment.owner, payment.pk)
+
+
+def fail_step(payment):
+    """The gateway reports the step cancelled (the parent gave up, or it expired there)."""
+    payment.refresh_from_db()
+    return payments.settle_card_payment(
+        GatewayPayment(
+            gateway=payment.gateway,
+            reference=payment.gateway_reference,
+            amount=payment.amount,
+            currency="EUR",
+            status="canceled",
+        )
+    )
+
+
 def booking_of(child, option, day) -> Booking:
     return Booking.objects.get(
         beneficiary=child, tariff_option=option, date=day, status=BookingStatus.CONFIRMED
@@ -85,6 +119,14 @@ def territory():
     canteen_r, meal_r, _ = make_canteen(rosieres, title="Cantine de Rosières", price="3.30")
     canteen_a, meal_a, _ = make_canteen(aiguilhe, title="Cantine d'Aiguilhe", price="2.80")
     regies = regie_ids_of_services([canteen_r.pk, canteen_a.pk])
+    # Aiguilhe takes cards through its own account: a basket of both communes pays in 2 steps.
+    Regie.objects.filter(pk=regies[canteen_a.pk]).update(
+        backend=PaymentBackendAccount.objects.create(
+            name="Passerelle de test d'Aiguilhe",
+            kind=BackendKind.OFFLINE,
+            minimum_amount=D("0.50"),
+        )
+    )
     first, second = ParentFactory(), ParentFactory()
     return {
         "platform": platform_regie(),
@@ -97,13 +139,19 @@ def territory():
         "second": second,
         "first_child": BeneficiaryFactory(account=first),
         "second_child": BeneficiaryFactory(account=second),
+        "families": [ParentFactory() for _ in range(3)],
         "agent": AgentFactory(communes=[aiguilhe]),
     }
 
 
 @pytest.fixture
-def scripted_day(territory):
-    t = territory
+def scripted_day(territory, django_capture_on_commit_callbacks):
+    # What runs once a transaction commits (numbering the paid shares, e-mails) runs too.
+    with django_capture_on_commit_callbacks(execute=True):
+        return script_the_day(territory)
+
+
+def script_the_day(t):
     first, second = t["first"], t["second"]
     meal_r, meal_a = t["meal_r"], t["meal_a"]
     one, two = t["first_child"], t["second_child"]
@@ -140,7 +188,50 @@ def scripted_day(territory):
         ledger.adjust_pot(
             pot, D("1.50"), reason="Geste commercial", agent=t["agent"], idempotency_key="adj-1"
         )
+        clock.shift(datetime.timedelta(hours=1))
+        card_payments(t)
     return t
+
+
+def card_payments(t):
+    """Three more families, paying by card, in steps per backend account, on other days."""
+    meal_r, meal_a = t["meal_r"], t["meal_a"]
+    third, fourth, fifth = t["families"]
+    day3, day4 = MEAL_DAY + datetime.timedelta(3), MEAL_DAY + datetime.timedelta(4)
+    # 5 € in the pot pays Rosières 3,30 € and 1,70 € of Aiguilhe's 5,60 €; Aiguilhe's card
+    # step (3,90 €) fails: its share is cancelled and its 1,70 € go back to the general pot.
+    pay_top_up(third, "5.00")
+    child = BeneficiaryFactory(account=third)
+    (step,) = card_checkout(
+        third,
+        "wallet+card",
+        (meal_r, child, day3, "3.30"),
+        (meal_a, child, day3, "2.80"),
+        (meal_a, child, day4, "2.80"),
+    )
+    assert step.amount == D("3.90")
+    fail_step(step)
+    # By card only, in 2 steps: Rosières' paid (3,30 €), Aiguilhe's failed (2,80 €).
+    child = BeneficiaryFactory(account=fourth)
+    rosieres_step, aiguilhe_step = card_checkout(
+        fourth, "card", (meal_r, child, day3, "3.30"), (meal_a, child, day3, "2.80")
+    )
+    assert (rosieres_step.amount, aiguilhe_step.amount) == (D("3.30"), D("2.80"))
+    pay_step(rosieres_step)
+    fail_step(aiguilhe_step)
+    # 5 € in the pot for Rosières, then 2 card steps, both paid: 1,60 € and 2,80 €.
+    pay_top_up(fifth, "5.00")
+    child = BeneficiaryFactory(account=fifth)
+    steps = card_checkout(
+        fifth,
+        "wallet+card",
+        (meal_r, child, day3, "3.30"),
+        (meal_r, child, day4, "3.30"),
+        (meal_a, child, day3, "2.80"),
+    )
+    assert [s.amount for s in steps] == [D("1.60"), D("2.80")]
+    for payment in steps:
+        pay_step(payment)
 
 
 def test_after_a_scripted_day_every_regies_reconciliation_balances_to_the_cent(scripted_day):
@@ -155,33 +246,50 @@ def test_after_a_scripted_day_every_regies_reconciliation_balances_to_the_cent(s
     assert not next(c for c in reconcile(t["rosieres"], day).checks if c.code == "d").skipped
 
     platform = reconcile(t["platform"], day).totals
-    assert (platform.card_top_ups, platform.top_ups_credited) == (D("75.00"), D("75.00"))
+    assert (platform.card_top_ups, platform.top_ups_credited) == (D("85.00"), D("85.00"))
     assert platform.booked_revenue == 0
 
     rosieres = reconcile(t["rosieres"], day).totals
     assert (
         rosieres.general_pot_spending,
         rosieres.service_pot_spending,
+        rosieres.card_orders,
         rosieres.booked_revenue,
         rosieres.refunds,
         rosieres.net_revenue,
-    ) == (D("6.60"), D("3.30"), D("9.90"), D("3.30"), D("6.60"))
+    ) == (D("14.90"), D("3.30"), D("4.90"), D("23.10"), D("3.30"), D("19.80"))
 
     aiguilhe = reconcile(t["aiguilhe"], day).totals
     assert (
         aiguilhe.general_pot_spending,
+        aiguilhe.general_pot_reversals,
+        aiguilhe.card_orders,
         aiguilhe.booked_revenue,
         aiguilhe.refunds,
         aiguilhe.adjustments,
-    ) == (D("8.40"), D("8.40"), D("5.60"), D("1.50"))
+    ) == (D("10.10"), D("1.70"), D("2.80"), D("11.20"), D("5.60"), D("1.50"))
 
 
-def test_the_gateways_figures_are_those_of_the_card_payments_that_succeeded(scripted_day):
-    result = reconcile(scripted_day["platform"], Period.day(DAY))
+@pytest.mark.parametrize(
+    ("name", "received"), [("platform", "85.00"), ("rosieres", "4.90"), ("aiguilhe", "2.80")]
+)
+def test_the_gateways_figures_are_those_of_the_card_payments_that_succeeded(
+    scripted_day, name, received
+):
+    result = reconcile(scripted_day[name], Period.day(DAY))
 
     check = next(c for c in result.checks if c.code == "b")
-    assert (check.left, check.right) == (D("75.00"), D("75.00"))
-    assert result.gateway_by_method == [("Carte (passerelle de test)", D("75.00"))]
+    assert (check.left, check.right) == (D(received), D(received))
+    assert result.gateway_by_method == [("Carte (passerelle de test)", D(received))]
+
+
+def test_a_paid_share_stands_when_another_step_of_its_order_fails(scripted_day):
+    fourth = scripted_day["families"][1]
+    shares = RegieShare.objects.filter(owner=fourth).order_by("regie__name")
+    assert [(s.regie, s.status, bool(s.number)) for s in shares] == [
+        (scripted_day["aiguilhe"], "cancelled", False),
+        (scripted_day["rosieres"], "paid", True),
+    ]
 
 
 def test_each_journal_lists_the_days_movements_and_adds_up_to_the_reconciliation(scripted_day):
@@ -195,13 +303,19 @@ def test_each_journal_lists_the_days_movements_and_adds_up_to_the_reconciliation
             assert getattr(only_day.totals, field) == getattr(totals, field), (name, field)
 
     rows = journal(t["aiguilhe"], Period.day(DAY)).rows
-    assert sorted((r.nature, r.amount) for r in rows) == [
-        ("adjustment", D("1.50")),
-        ("general_pot", D("2.80")),
-        ("general_pot", D("5.60")),
-        ("refund", D("2.80")),
-        ("refund", D("2.80")),
+    assert sorted((r.nature, r.amount, r.method) for r in rows) == [
+        ("adjustment", D("1.50"), "Porte-monnaie"),
+        ("card_order", D("2.80"), "Carte (passerelle de test)"),
+        ("general_pot", D("1.70"), "Porte-monnaie"),
+        ("general_pot", D("2.80"), "Porte-monnaie"),
+        ("general_pot", D("5.60"), "Porte-monnaie"),
+        ("refund", D("2.80"), "Porte-monnaie"),
+        ("refund", D("2.80"), "Porte-monnaie"),
+        ("reversal", D("1.70"), "Porte-monnaie"),
     ]
+    card = next(r for r in rows if r.nature == "card_order")
+    assert card.family == t["families"][2].get_full_name()
+    assert card.receipt_number.startswith("AIGUILHE-2030-")
     agent = t["agent"].get_full_name()
     refund = next(r for r in rows if r.nature == "refund")
     assert (refund.actor, refund.actor_role) == (agent, "Agent")
@@ -220,7 +334,7 @@ def test_the_inter_regie_statement_equals_the_general_pot_spending(scripted_day)
 
     assert [(line.platform, line.regie, line.owed) for line in statement.lines] == [
         (t["platform"], t["aiguilhe"], D("8.40")),
-        (t["platform"], t["rosieres"], D("6.60")),
+        (t["platform"], t["rosieres"], D("14.90")),
     ]
     spent = sum(
         (
@@ -229,7 +343,7 @@ def test_the_inter_regie_statement_equals_the_general_pot_spending(scripted_day)
         ),
         D("0.00"),
     )
-    assert statement.total == statement.general_pot_spending == spent == D("15.00")
+    assert statement.total == statement.general_pot_spending == spent == D("23.30")
     assert statement.balances
 
 
@@ -260,8 +374,8 @@ def test_a_succeeded_card_payment_missing_from_the_ledger_is_a_break(scripted_da
     check = next(c for c in result.checks if c.code == "b")
     assert (check.ok, check.left, check.right, check.difference) == (
         False,
-        D("75.00"),
         D("85.00"),
+        D("95.00"),
         D("-10.00"),
     )
 
