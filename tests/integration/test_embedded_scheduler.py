@@ -105,7 +105,9 @@ def test_each_task_runs_at_start_then_when_its_schedule_says(caplog):
     caplog.set_level(logging.INFO, logger="config.scheduler")
     start = timezone.now()
     clock = Clock(start)
-    scheduler = EmbeddedScheduler(settings.CELERY_BEAT_SCHEDULE, clock=clock)
+    # Two of the schedule's tasks, whatever others it holds: their timing is what is tested.
+    two = {name: settings.CELERY_BEAT_SCHEDULE[name] for name in (INTEGRITY, EXPIRY)}
+    scheduler = EmbeddedScheduler(two, clock=clock)
 
     assert scheduler.run_due() == pytest.approx(300, abs=1)
     assert runs(caplog) == [INTEGRITY, EXPIRY]
