@@ -142,6 +142,22 @@ class OldWorld:
             "adjustment", [(self.adjustments, "-6.00", None), (self.general, "6.00", None)]
         )
 
+        CardPayment = self.apps.get_model("wallet", "CardPayment")
+        payment = {"owner": self.parent, "gateway": "offline", "amount": Decimal("50.00")}
+        self.credited_top_up = CardPayment.objects.create(
+            **payment,
+            purpose="top_up",
+            status="succeeded",
+            transfer=self.top_up,
+            idempotency_key="p1",
+        )
+        self.pending_top_up = CardPayment.objects.create(
+            **payment, purpose="top_up", idempotency_key="p2"
+        )
+        self.order_payment = CardPayment.objects.create(
+            **payment, purpose="order", order_number="100042", idempotency_key="p3"
+        )
+
     def transfer(self, kind, legs):
         record = self.Transfer.objects.create(
             kind=kind, reason=kind, idempotency_key=f"{kind}-{self.Transfer.objects.count()}"
@@ -264,6 +280,23 @@ def test_each_leg_gets_the_regie_of_what_it_paid_or_received(migrator):
     assert not Leg.objects.filter(regie__isnull=True).exists()
 
 
+def test_a_top_ups_card_payment_names_the_regie_that_received_it(migrator):
+    world = OldWorld(migrator.apps)
+
+    apps = migrator.forward()
+
+    CardPayment = apps.get_model("wallet", "CardPayment")
+    platform = apps.get_model("wallet", "Regie").objects.get(kind="platform")
+    regies = dict(CardPayment.objects.values_list("pk", "regie_id"))
+    assert regies == {
+        world.credited_top_up.pk: platform.pk,
+        # Settled later into the general pot of the platform régie: counted there.
+        world.pending_top_up.pk: platform.pk,
+        # An order's card part was not in the ledger before régies: nothing to reconcile.
+        world.order_payment.pk: None,
+    }
+
+
 def test_it_keeps_the_regies_already_set_and_changes_nothing_when_run_again(migrator):
     world = OldWorld(migrator.apps)
     # A leg and an account already attributed (by hand, or by the new code) keep their régie.
@@ -274,6 +307,7 @@ def test_it_keeps_the_regies_already_set_and_changes_nothing_when_run_again(migr
     Regie = apps.get_model("wallet", "Regie")
     Account = apps.get_model("wallet", "LedgerAccount")
     Leg = apps.get_model("wallet", "Leg")
+    CardPayment = apps.get_model("wallet", "CardPayment")
     assert Account.objects.get(pk=world.club_revenue.pk).regie_id == world.bains_regie.pk
     assert Leg.objects.get(account_id=world.club_revenue.pk).regie_id == world.bains_regie.pk
     before = {
@@ -281,6 +315,7 @@ def test_it_keeps_the_regies_already_set_and_changes_nothing_when_run_again(migr
         "links": list(apps.get_model("wallet", "ServiceRegie").objects.values_list()),
         "accounts": list(Account.objects.values_list("pk", "regie_id").order_by("pk")),
         "legs": list(Leg.objects.values_list("pk", "regie_id").order_by("pk")),
+        "payments": list(CardPayment.objects.values_list("pk", "regie_id").order_by("pk")),
     }
 
     migration_0006.attach_existing_services(apps, None)
@@ -290,6 +325,7 @@ def test_it_keeps_the_regies_already_set_and_changes_nothing_when_run_again(migr
         "links": list(apps.get_model("wallet", "ServiceRegie").objects.values_list()),
         "accounts": list(Account.objects.values_list("pk", "regie_id").order_by("pk")),
         "legs": list(Leg.objects.values_list("pk", "regie_id").order_by("pk")),
+        "payments": list(CardPayment.objects.values_list("pk", "regie_id").order_by("pk")),
     }
     assert after == before
 

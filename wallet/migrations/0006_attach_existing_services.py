@@ -1,5 +1,6 @@
 """Give a database made before régies its régies: every priced service attached to a régie of
-its commune, a platform régie, and the régie of every ledger account and leg that has none.
+its commune, a platform régie, and the régie of every ledger account, leg and top-up card
+payment that has none.
 
 It mirrors wallet/regies.py (attach_service_to_commune_regie, platform_regie, platform_backend)
 with the historical models, which have plain managers: the ledger's rows, immutable to the
@@ -75,6 +76,7 @@ def attach_existing_services(apps, schema_editor):
     service_regies = attach_services(apps, regies)
     set_account_regies(apps, regies, service_regies)
     set_leg_regies(apps, regies, service_regies)
+    set_top_up_regies(apps, regies)
 
 
 def attach_services(apps, regies) -> dict[int, int]:
@@ -162,6 +164,33 @@ def set_leg_regies(apps, regies, service_regies: dict[int, int]) -> None:
         legs_of_regie[regie_id].append(pk)
     for regie_id, pks in legs_of_regie.items():
         Leg.objects.filter(pk__in=pks).update(regie_id=regie_id)
+
+
+def set_top_up_regies(apps, regies) -> None:
+    """A top-up's card payment names the régie that received it, as the régie's reconciliation
+    compares its card receipts with them: a credited one, the régie of its card receipts leg;
+    one not settled yet, the régie of its owner's general pot (the platform régie if none)."""
+    CardPayment = apps.get_model("wallet", "CardPayment")
+    Leg = apps.get_model("wallet", "Leg")
+    LedgerAccount = apps.get_model("wallet", "LedgerAccount")
+    empty = CardPayment.objects.filter(regie__isnull=True, purpose="top_up")
+    received = dict(
+        Leg.objects.filter(
+            transfer_id__in=empty.filter(transfer__isnull=False).values("transfer_id"),
+            account__kind="card_receipts",
+        ).values_list("transfer_id", "regie_id")
+    )
+    pots = dict(
+        LedgerAccount.objects.filter(
+            kind=GENERAL_POT, owner_id__in=empty.values("owner_id")
+        ).values_list("owner_id", "regie_id")
+    )
+    payments_of_regie = defaultdict(list)
+    for pk, transfer_id, owner_id in empty.values_list("pk", "transfer_id", "owner_id"):
+        regie_id = received.get(transfer_id) or pots.get(owner_id) or regies.platform().pk
+        payments_of_regie[regie_id].append(pk)
+    for regie_id, pks in payments_of_regie.items():
+        CardPayment.objects.filter(pk__in=pks).update(regie_id=regie_id)
 
 
 class Migration(migrations.Migration):
