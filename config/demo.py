@@ -332,10 +332,10 @@ class RegieSpec:
 
 
 TEST_BACKEND = BackendSpec("Passerelle de test", BackendKind.OFFLINE)
-# The Treasury's PayFiP, here against the fake PayFiP on 127.0.0.1 (`python
-# tests/fakes/payfip_server.py`, port 8765 by default; "T": test payments). The client number is
-# the fake's; a real one comes from the DGFiP with the régie's agreement, and production never
-# sets payfip_base_url (wallet/gateways/eopayment.py).
+# The Treasury's PayFiP, here against the fake PayFiP that `manage.py serve` (make run) starts on
+# 127.0.0.1:8765 ("T": test payments). The client number is the fake's; a real one comes from
+# the DGFiP with the régie's agreement, and production never sets payfip_base_url
+# (wallet/gateways/eopayment.py).
 FAKE_PAYFIP_URL = "http://127.0.0.1:8765"
 PAYFIP_BACKEND = BackendSpec(
     "PayFiP — Régie cantine de Rosières",
