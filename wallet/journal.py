@@ -8,8 +8,10 @@ parts to the days they happened (below).
 What counts for régie R is every ledger leg whose `Leg.regie` is R, classified by its account
 and its transfer:
 
-- card receipts: −Σ legs on CARD_RECEIPTS accounts (top-ups for a platform régie, the card part
-  of orders, written by wallet.ledger.record_card_receipt, for a services régie);
+- card receipts: −Σ legs on CARD_RECEIPTS accounts: of top-ups (TOP_UP transfers: a platform
+  régie's, or a services régie's card charged after its order's share was given up, which
+  credits the general pot), and of orders (the card part, written by
+  wallet.ledger.record_card_receipt when the step succeeds);
 - wallet spending: −Σ pot legs of PURCHASE transfers, the general pot and the services' pots
   apart; reversals: +Σ pot legs of REFUND transfers that have no leg on a REFUNDS account (the
   mirror of a purchase, written when an order's card step fails or expires), netted from it;
@@ -49,8 +51,9 @@ after it counts on two days: that day's (b) or (d) shows the difference, and the
 together balance.
 
 The inter-régie statement: for each (P = the general pot's `LedgerAccount.regie`, S =
-`Leg.regie`) with P ≠ S, the general pots' debits for S minus their reversals, i.e. what P owes
-S. Its total equals the general-pot spending of the services régies in the period."""
+`Leg.regie`) with P ≠ S, the general pots' debits for S minus what went back to them through S
+(reversals, and a late card payment S credited to a general pot), i.e. what P owes S. Its total
+equals the services régies' general-pot spending net of reversals, less those late payments."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -273,6 +276,7 @@ class Row:
     nature: str
     reference: str
     receipt_number: str
+    share_id: int | None  # the régie's share of the order (its receipt), if any
     family: str
     method: str
     amount: Decimal
@@ -442,6 +446,7 @@ def _rows(transfer, legs, payment, share) -> list[Row]:
             nature=nature,
             reference=transfer.reference,
             receipt_number=(share.number or "") if share else "",
+            share_id=share.pk if share else None,
             family=_name(owner),
             method=method_label(method),
             amount=amount,

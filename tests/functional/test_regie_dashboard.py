@@ -319,6 +319,10 @@ def test_an_administrator_creates_a_backend_account_with_json_options(client, wo
             "Le montant maximum doit être au moins le montant minimum.",
         ),
         ({"minimum_amount": "0"}, "Le montant minimum doit être positif."),
+        (
+            {"options": '{"numcli": "1", "secret_test": "abc"}'},
+            "« secret_test » ressemble à un secret",
+        ),
     ],
 )
 def test_a_bad_backend_account_is_refused_in_french(client, world, changes, message):

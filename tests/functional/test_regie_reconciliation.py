@@ -23,7 +23,7 @@ from reservations.models import Booking, BookingStatus
 from shop.checkout import checkout
 from shop.payment import processing
 from tests.booking_factories import MEAL_DAY, add_meals, make_canteen
-from tests.factories import AgentFactory, ParentFactory, PartnerFactory
+from tests.factories import AgentFactory, ParentFactory, PartnerFactory, UserFactory
 from tests.reservations_factories import BeneficiaryFactory
 from wallet import ledger, payments
 from wallet.gateways import GatewayPayment
@@ -451,3 +451,18 @@ def test_the_journal_reads_the_same_number_of_queries_whatever_its_size(count):
     assert len(services_queries) == 3
     assert len(platform_queries) == 3
     assert platform.kind == RegieKind.PLATFORM
+
+
+def test_the_regisseur_reads_the_day_and_each_receipt_links_to_its_pdf(client, scripted_day):
+    regie = scripted_day["aiguilhe"]
+    regisseur = UserFactory()
+    regie.regisseurs.add(regisseur)
+    client.force_login(regisseur)
+
+    page = client.get(
+        f"/dashboard/porte-monnaie/regies/{regie.pk}/journal/", {"date": DAY.isoformat()}
+    ).content.decode()
+
+    share = RegieShare.objects.filter(regie=regie, status="paid").order_by("pk").first()
+    assert f'href="/dashboard/quittances/{share.pk}.pdf"' in page
+    assert share.number in page

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
+from ..admin import secret_options
 from ..models import PaymentBackendAccount, Regie, RegieKind, ServiceRegie
 from ..regies import forget_service_regies
 
@@ -107,7 +108,8 @@ class RegieForm(forms.ModelForm):
 
 
 class BackendAccountForm(forms.ModelForm):
-    """A payment backend account: its options as eopayment names them, as a JSON object."""
+    """A payment backend account: its options as eopayment names them, as a JSON object, and
+    never a secret (the Django admin's rule, wallet/admin.py): those stay in the environment."""
 
     options = forms.JSONField(
         label=_("Paramètres"),
@@ -141,6 +143,15 @@ class BackendAccountForm(forms.ModelForm):
         if not isinstance(options, dict):
             raise forms.ValidationError(
                 gettext('Les paramètres sont un objet JSON entre accolades, par exemple {"a": 1}.')
+            )
+        secrets = secret_options(options)
+        if secrets:
+            raise forms.ValidationError(
+                gettext(
+                    "« %(names)s » ressemble à un secret : retirez-le des paramètres et mettez-le "
+                    "dans le réglage nommé par « réglage des secrets »."
+                )
+                % {"names": ", ".join(secrets)}
             )
         return options
 
