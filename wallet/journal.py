@@ -598,7 +598,7 @@ def _crossing_legs(period: Period):
 
 
 def reconcile(regie: Regie, period: Period) -> Reconciliation:
-    """The period's checks for `regie` (module docstring), in seven queries."""
+    """The period's checks for `regie` (module docstring), in eight queries."""
     totals, credits, debits = period_totals(regie, period)
     unbalanced = list(
         Leg.objects.filter(period.q("transfer__created_at"), regie=regie)

@@ -155,6 +155,7 @@ def test_becoming_regisseur_opens_the_screens_and_leaving_closes_them(client, wo
 
 
 def test_a_regisseur_logging_in_lands_on_their_journal(client, world):
+    assert client.get(f"{BASE}connexion/").status_code == 200
     response = client.post(
         f"{BASE}connexion/",
         {"username": world["regisseur"].email, "password": DEFAULT_PASSWORD},

@@ -447,9 +447,15 @@ def test_the_journal_reads_the_same_number_of_queries_whatever_its_size(count):
             rows = journal(regie, Period.day(DAY)).rows
         with CaptureQueriesContext(connection) as platform_queries:
             journal(platform, Period.day(DAY))
+        with CaptureQueriesContext(connection) as reconciliation_queries:
+            reconcile(regie, Period.day(DAY))
+        with CaptureQueriesContext(connection) as statement_queries:
+            inter_regie_statement(Period.day(DAY))
     assert len([r for r in rows if r.nature == "general_pot"]) == count
     assert len(services_queries) == 3
     assert len(platform_queries) == 3
+    assert len(reconciliation_queries) == 8
+    assert len(statement_queries) == 3
     assert platform.kind == RegieKind.PLATFORM
 
 
