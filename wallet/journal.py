@@ -127,6 +127,9 @@ class Nature:
     """What a journal row is (its label is shown and exported)."""
 
     CARD_TOP_UP = "card_top_up"
+    # A services régie's card charged after its order's share was given up: the money went to
+    # the family's general pot.
+    CARD_TO_WALLET = "card_to_wallet"
     CARD_ORDER = "card_order"
     GENERAL_POT = "general_pot"
     SERVICE_POT = "service_pot"
@@ -136,6 +139,7 @@ class Nature:
 
     LABELS = {
         CARD_TOP_UP: _("Rechargement par carte"),
+        CARD_TO_WALLET: _("Paiement par carte tardif, versé au porte-monnaie"),
         CARD_ORDER: _("Paiement par carte"),
         GENERAL_POT: _("Porte-monnaie tous services"),
         SERVICE_POT: _("Porte-monnaie du service"),
@@ -351,7 +355,9 @@ def journal(regie: Regie, period: Period) -> Journal:
                 target.add(leg.account.kind, transfer.kind, leg.is_refund, leg.amount)
                 if leg.account.kind == AccountKind.CARD_RECEIPTS:
                     target.card_by_method[method] -= leg.amount
-        day.rows.extend(_rows(transfer, transfer_legs, payment, shares.get(transfer.reference)))
+        day.rows.extend(
+            _rows(regie, transfer, transfer_legs, payment, shares.get(transfer.reference))
+        )
     return Journal(regie, period, list(days.values()), totals)
 
 
@@ -413,7 +419,7 @@ def _name(user) -> str:
     return user.get_full_name() or user.email
 
 
-def _rows(transfer, legs, payment, share) -> list[Row]:
+def _rows(regie, transfer, legs, payment, share) -> list[Row]:
     sums = defaultdict(lambda: ZERO)
     owner = None
     is_refund = legs[0].is_refund
@@ -426,7 +432,9 @@ def _rows(transfer, legs, payment, share) -> list[Row]:
     amounts = []
     kind = transfer.kind
     if sums[AccountKind.CARD_RECEIPTS]:
-        nature = Nature.CARD_TOP_UP if kind == TransferKind.TOP_UP else Nature.CARD_ORDER
+        nature = Nature.CARD_ORDER
+        if kind == TransferKind.TOP_UP:
+            nature = Nature.CARD_TOP_UP if regie.is_platform else Nature.CARD_TO_WALLET
         amounts.append(
             (nature, -sums[AccountKind.CARD_RECEIPTS], _method_of(payment) if payment else "")
         )

@@ -15,6 +15,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from oscar.core.loading import get_model
 
 from accounts.roles import ActorRole
 from reservations.bookings import cancel_booking
@@ -53,6 +54,8 @@ from wallet.models import (
 from wallet.regies import platform_regie, regie_ids_of_services
 
 pytestmark = pytest.mark.django_db
+
+Order = get_model("order", "Order")
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Monday a week before the meals: every booking and cancellation deadline is still open.
@@ -472,3 +475,34 @@ def test_the_regisseur_reads_the_day_and_each_receipt_links_to_its_pdf(client, s
     share = RegieShare.objects.filter(regie=regie, status="paid").order_by("pk").first()
     assert f'href="/dashboard/quittances/{share.pk}.pdf"' in page
     assert share.number in page
+
+
+def test_a_card_charged_after_its_share_was_given_up_still_balances(scripted_day):
+    """The gateway charged the fourth family's failed Aiguilhe step after all (as it expired):
+    settlement credits the 2,80 € to their general pot through Aiguilhe's card receipts, and
+    Aiguilhe now owes them to the platform régie."""
+    t = scripted_day
+    aiguilhe = t["aiguilhe"]
+    payment = CardPayment.objects.get(owner=t["families"][1], regie=aiguilhe)
+    # Their general pot, never used (they paid by card), held by the platform régie.
+    ledger.general_pot(t["families"][1])
+    with time_machine.travel(MORNING + datetime.timedelta(hours=6)):
+        CardPayment.objects.filter(pk=payment.pk).update(
+            status=CardPaymentStatus.SUCCEEDED, settled_at=timezone.now()
+        )
+        order = Order.objects.get(number=payment.order_number)
+        processing.credit_late_card_payment(order, payment, aiguilhe.pk)
+
+    for name in ("platform", "rosieres", "aiguilhe"):
+        failed = [c.code for c in reconcile(t[name], Period.day(DAY)).checks if not c.ok]
+        assert failed == [], name
+    totals = reconcile(aiguilhe, Period.day(DAY)).totals
+    assert (totals.card_top_ups, totals.top_ups_credited) == (D("2.80"), D("2.80"))
+    late = [r for r in journal(aiguilhe, Period.day(DAY)).rows if r.nature == "card_to_wallet"]
+    assert [(r.amount, r.method, r.family) for r in late] == [
+        (D("2.80"), "Carte (passerelle de test)", t["families"][1].get_full_name())
+    ]
+    statement = inter_regie_statement(Period.day(DAY))
+    owed = {line.regie: (line.returned, line.owed) for line in statement.lines}
+    assert owed[aiguilhe] == (D("4.50"), D("5.60"))  # 1,70 € reversed, 2,80 € to the pot
+    assert statement.total == statement.general_pot_spending == D("20.50")
