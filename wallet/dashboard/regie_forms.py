@@ -14,7 +14,6 @@ from oscar.core.loading import get_model
 
 from ..admin import secret_options
 from ..models import PaymentBackendAccount, Regie, RegieKind, ServiceRegie
-from ..regies import forget_service_regies
 
 Product = get_model("catalogue", "Product")
 
@@ -41,7 +40,8 @@ class RegieForm(forms.ModelForm):
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_(
             "Un service appartient à une seule régie : le choisir ici le retire de sa régie "
-            "actuelle."
+            "actuelle. Ses porte-monnaie et comptes déjà ouverts restent à l'ancienne régie : "
+            "déplacez un service avant ses premiers paiements."
         ),
     )
 
@@ -101,9 +101,9 @@ class RegieForm(forms.ModelForm):
     def save(self, commit=True):
         regie = super().save(commit=True)
         regie.regisseurs.set(self.cleaned_data["regisseur_emails"])
+        # Each link saved drops the cached service → régie map (wallet.apps).
         for service in self.cleaned_data["services"]:
             ServiceRegie.objects.update_or_create(service=service, defaults={"regie": regie})
-        transaction.on_commit(forget_service_regies)
         return regie
 
 
