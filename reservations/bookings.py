@@ -279,6 +279,27 @@ def cancel_order_bookings(order, *, now: datetime) -> int:
     )
 
 
+def confirm_line_bookings(line_ids, *, now: datetime) -> int:
+    """One régie's share of an order is paid (shop/payment/settlement.py): the bookings of its
+    lines are confirmed, whatever becomes of the order's other shares."""
+    return Booking.objects.filter(
+        order_line_id__in=list(line_ids), status=BookingStatus.PENDING_PAYMENT
+    ).update(status=BookingStatus.CONFIRMED, confirmed_at=now)
+
+
+def cancel_line_bookings(line_ids, *, now: datetime, reason: str) -> int:
+    """One régie's share of an order was never paid: the bookings of its lines are released.
+    No refund here: the payment side has already returned that share's wallet part."""
+    return Booking.objects.filter(
+        order_line_id__in=list(line_ids), status=BookingStatus.PENDING_PAYMENT
+    ).update(
+        status=BookingStatus.CANCELLED,
+        cancelled_at=now,
+        cancelled_by_role=ActorRole.SYSTEM,
+        cancellation_reason=reason,
+    )
+
+
 # --- Deadlines and cancellation --------------------------------------------------------------
 
 

@@ -21,9 +21,8 @@ from oscar.core.loading import get_class, get_model
 from accounts.roles import ActorRole
 from reservations.revalidation import revalidate_basket
 from shop.order.creator import BulkOrderCreator, checkout_lines
-from shop.payment import processing
+from shop.payment import processing, shares
 from shop.payment.constants import (
-    CARD_MINIMUM_AMOUNT,
     ORDER_PAID,
     ORDER_PENDING,
     WALLET_DEBIT_EVENT,
@@ -33,7 +32,6 @@ from shop.payment.constants import (
 from shop.payment.exceptions import (
     BasketNotFound,
     BasketNotPayable,
-    CardAmountTooSmall,
     TotalChanged,
     WalletShortfall,
 )
@@ -41,6 +39,7 @@ from wallet import gateways, ledger
 from wallet.exceptions import InsufficientFundsError
 from wallet.models import CardPayment, CardPaymentPurpose
 from wallet.money import euros
+from wallet.regies import ServiceWithoutRegie
 from wallet.rules import ZERO, split_payment
 
 __all__ = ["CheckoutResult", "checkout"]
@@ -79,8 +78,8 @@ def checkout(
     wallet debit and on the bookings. A total other than `expected_total` (what the payer
     saw) is refused.
 
-    Raises CheckoutRefused (BasketNotFound, BasketNotPayable, TotalChanged),
-    UnableToTakePayment (WalletShortfall with `missing`, CardAmountTooSmall) or BookingRefused;
+    Raises CheckoutRefused (BasketNotFound, BasketNotPayable, TotalChanged), UnableToTakePayment
+    (WalletShortfall with `missing`, CardAmountTooSmall, CardAmountTooLarge) or BookingRefused;
     nothing is written then."""
     if payment_method not in PaymentMethod.values:
         raise ValueError(f"Unknown payment method {payment_method!r}")
@@ -121,6 +120,7 @@ class OrderPlacement(OrderPlacementMixin):
     prices frozen on its lines), nothing ships, and our BulkOrderCreator writes the order."""
 
     outcome: processing.PaymentOutcome | None = None
+    _shares: dict = {}
 
     def __init__(self, payer, actor, actor_role: str):
         self.payer = payer
@@ -149,7 +149,7 @@ class OrderPlacement(OrderPlacementMixin):
         self.outcome = self.handle_payment(
             order_number, total, basket=basket, method=payment_method
         )
-        paid = not self.outcome.card_amount
+        paid = not self.outcome.steps
         order = self.place_order(
             order_number=order_number,
             user=self.payer,
@@ -167,6 +167,8 @@ class OrderPlacement(OrderPlacementMixin):
             # set_status would have recorded.
             order.status_changes.create(old_status=ORDER_PENDING, new_status=ORDER_PAID)
         basket.submit()
+        # Last: numbering locks the régies' counters until the transaction commits.
+        shares.record_shares(order, self.payer, self._shares, self.outcome.steps)
         return order
 
     def _priced(self, basket):
@@ -225,33 +227,49 @@ class OrderPlacement(OrderPlacementMixin):
     # --- Payment ---------------------------------------------------------------------------
 
     def handle_payment(self, order_number, total, **kwargs):
+        """The wallet pays what it can (all of it, or refused, with the wallet alone); what is
+        left is split per régie, and each backend account needing card money gets one card
+        payment, one step (shop/payment/shares.py)."""
         basket, method = kwargs["basket"], kwargs["method"]
-        charges = processing.basket_charges(basket)
+        try:
+            charges = processing.basket_charges(basket)
+        except ServiceWithoutRegie as error:
+            raise BasketNotPayable(str(error)) from error
         if sum((charge.amount for charge in charges), ZERO) != total.incl_tax:
             # A basket-level discount the lines do not carry: the wallet could not say which
             # service it pays. No such offer exists; refuse rather than guess.
             raise ValueError("The basket's lines do not add up to its total.")
-        paid, transfer = ZERO, None
+        wallet = None
         if method != PaymentMethod.CARD:
-            paid, transfer = self._pay_from_wallet(basket, charges, order_number, method)
-        wallet_amount, card_amount = split_payment(total.incl_tax, paid)
+            wallet = self._pay_from_wallet(basket, charges, order_number, method)
+        self._shares = shares.split_by_regie(charges, wallet.by_service if wallet else {})
+        wallet_amount, card_amount = split_payment(total.incl_tax, wallet.paid if wallet else ZERO)
         if wallet_amount:
-            self._record_wallet_debit(transfer, wallet_amount, total.currency)
-        outcome = processing.PaymentOutcome(method, wallet_amount, card_amount)
-        if card_amount:
-            _check_card_amount(card_amount, wallet_amount)
-            outcome.commune = processing.single_commune(c.commune_id for c in charges)
-            outcome.card_payment = CardPayment.objects.create(
-                owner=self.payer,
-                purpose=CardPaymentPurpose.ORDER,
-                amount=card_amount,
-                currency=total.currency,
-                # No network here: the gateway is only asked once the order is committed.
-                gateway=gateways.gateway_for(outcome.commune).code,
-                order_number=order_number,
-                idempotency_key=f"order:{order_number}:card",
-            )
-        return outcome
+            self._record_wallet_debit(wallet.transfer, wallet_amount, total.currency)
+        steps = shares.plan_steps(self._shares)
+        shares.check_step_amounts(steps, wallet_amount)
+        for step in steps:
+            step.card_payment = self._card_payment(step, order_number, total.currency)
+        return processing.PaymentOutcome(method, wallet_amount, card_amount, steps=steps)
+
+    def _card_payment(self, step, order_number: str, currency: str) -> CardPayment:
+        """The card payment of one step; no network here: its gateway is only asked once the
+        order is committed."""
+        backend = step.backend
+        return CardPayment.objects.create(
+            owner=self.payer,
+            purpose=CardPaymentPurpose.ORDER,
+            amount=step.amount,
+            currency=currency,
+            gateway=gateways.gateway_for(backend).code,
+            backend=backend,
+            # One régie's step names it; a backend shared by several régies of the basket
+            # pays their shares at once (each share names its step).
+            regie=step.shares[0].regie if len(step.shares) == 1 else None,
+            step=step.number,
+            order_number=order_number,
+            idempotency_key=f"order:{order_number}:card:{step.number}",
+        )
 
     def _pay_from_wallet(self, basket, charges, order_number, method):
         try:
@@ -269,7 +287,7 @@ class OrderPlacement(OrderPlacementMixin):
             )
         except InsufficientFundsError as error:
             raise WalletShortfall(str(error), error.missing) from error
-        return payment.paid, payment.transfer
+        return payment
 
     def _record_wallet_debit(self, transfer, amount, currency):
         source_type, event_type = processing.source_and_event_types(
@@ -308,20 +326,3 @@ class OrderPlacement(OrderPlacementMixin):
             for event in self._payment_events
             for line_id, quantity in lines
         )
-
-
-def _check_card_amount(card_amount: Decimal, wallet_amount: Decimal) -> None:
-    if card_amount >= CARD_MINIMUM_AMOUNT:
-        return
-    minimum = euros(CARD_MINIMUM_AMOUNT)
-    if wallet_amount:
-        message = _(
-            "Il resterait %(rest)s à payer par carte, or un paiement par carte est d'au moins "
-            "%(minimum)s. Rechargez votre porte-monnaie ou payez toute la commande par carte."
-        ) % {"rest": euros(card_amount), "minimum": minimum}
-    else:
-        message = _(
-            "Un paiement par carte est d'au moins %(minimum)s : payez cette commande avec le "
-            "porte-monnaie."
-        ) % {"minimum": minimum}
-    raise CardAmountTooSmall(message)

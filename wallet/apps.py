@@ -11,9 +11,9 @@ class WalletConfig(AppConfig):
         from oscar.core.loading import get_model
 
         from . import receivers
-        from .models import Regie, ServiceRegie
+        from .models import PaymentBackendAccount, Regie, ServiceRegie
 
-        for model in (Regie, ServiceRegie):
+        for model in (PaymentBackendAccount, Regie, ServiceRegie):
             post_save.connect(receivers.forget_service_regies, sender=model)
             post_delete.connect(receivers.forget_service_regies, sender=model)
         post_save.connect(

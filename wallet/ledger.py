@@ -18,9 +18,11 @@ would add them in floating point, drifting by fractions of a cent."""
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
@@ -50,6 +52,8 @@ class WalletPayment:
 
     transfer: Transfer | None
     paid: Decimal
+    # What it paid of each service (service id → amount); empty when answered again.
+    by_service: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,12 @@ def _get_or_create(lookup: dict, **defaults) -> LedgerAccount:
         return account
     try:
         with transaction.atomic():
-            return LedgerAccount.objects.create(**lookup, **defaults)
+            account = LedgerAccount.objects.create(**lookup, **defaults)
     except IntegrityError:
         # Created meanwhile by a concurrent request: the unique constraints kept one.
-        return LedgerAccount.objects.get(**lookup)
+        account = LedgerAccount.objects.get(**lookup)
+    remember_system_accounts([account])
+    return account
 
 
 # --- Transfers -------------------------------------------------------------------------------
@@ -125,6 +131,8 @@ class Plan:
 
     pots: list[LedgerAccount]
     legs: Callable[[dict[int, LedgerAccount]], list[Movement]]
+    # The caller read `pots` with select_for_update in this transaction, by id: not again.
+    locked: bool = False
 
 
 def transfer(
@@ -178,7 +186,10 @@ def transfer(
 
 def _lock_check_and_write(movements, check, fields: dict) -> Transfer | None:
     if isinstance(movements, Plan):
-        locked = _lock_pots(movements.pots)
+        if movements.locked:
+            locked = {pot.pk: pot for pot in movements.pots}
+        else:
+            locked = _lock_pots(movements.pots)
         movements = movements.legs(locked)
         if not movements:
             return None
@@ -326,10 +337,29 @@ def pay_from_wallet(
     With `allow_partial` (wallet + card) the wallet pays what it can and the card the rest;
     otherwise a shortfall refuses the whole payment and changes nothing. Replaying the same
     idempotency key returns the first payment (`key_is_new`: see transfer)."""
+    # The pots are locked as they are read: inside a transaction. A refusal rolls back only
+    # this payment, except for a checkout (`key_is_new`), whose whole transaction it aborts.
+    with transaction.atomic(savepoint=not key_is_new):
+        return _pay_from_pots(
+            owner,
+            charges,
+            reference=reference,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            actor_role=actor_role,
+            allow_partial=allow_partial,
+            key_is_new=key_is_new,
+        )
+
+
+def _pay_from_pots(
+    owner, charges, *, reference, idempotency_key, actor, actor_role, allow_partial, key_is_new
+) -> WalletPayment:
     per_service = _sum_by_service(charges)
     communes = {c.service_id: c.commune_id for c in charges}
     regies = _regies_of(charges)
-    general, pots, revenues = _pots_paying(owner, communes)
+    general, pots = _locked_pots_paying(owner, list(communes))
+    revenues = _revenue_accounts(communes)
     allocated = []
 
     def legs(locked):
@@ -345,7 +375,11 @@ def pay_from_wallet(
         return _payment_legs(allocation, general, pots, communes, regies, revenues)
 
     record = transfer(
-        Plan([pot for pot in (general, *pots.values()) if pot is not None], legs),
+        Plan(
+            sorted((p for p in (general, *pots.values()) if p is not None), key=lambda p: p.pk),
+            legs,
+            locked=True,
+        ),
         kind=TransferKind.PURCHASE,
         reason=f"Paiement de la commande {reference}",
         idempotency_key=idempotency_key,
@@ -356,31 +390,64 @@ def pay_from_wallet(
     )
     if not allocated:  # the payment made earlier under this key, answered again
         return WalletPayment(record, _paid_from_pots(record))
-    return WalletPayment(record, allocated[0].wallet_total)
+    allocation = allocated[0]
+    by_service = {
+        sid: allocation.from_service_pot.get(sid, ZERO) + allocation.from_general_pot.get(sid, ZERO)
+        for sid in per_service
+    }
+    return WalletPayment(
+        record, allocation.wallet_total, {sid: paid for sid, paid in by_service.items() if paid}
+    )
 
 
-def _pots_paying(owner, communes: dict[int, int]):
-    """The owner's general pot (None if never opened), the pots of these services (service id
-    → its commune) that exist, and the services' revenue accounts that exist (by system key),
-    read in one query. A pot never opened holds nothing: it pays nothing, and is not opened
-    for a payment. Nothing is locked here: the pots are, by transfer(); revenue never is."""
-    revenue_keys = [
-        system_key(AccountKind.SERVICE_REVENUE, sid, commune_id)
-        for sid, commune_id in communes.items()
-    ]
-    pots, general, revenues = {}, None, {}
-    for account in LedgerAccount.objects.filter(
-        Q(owner=owner, kind=AccountKind.GENERAL_POT)
-        | Q(owner=owner, kind=AccountKind.SERVICE_POT, service_id__in=list(communes))
-        | Q(system_key__in=revenue_keys)
+def _locked_pots_paying(owner, service_ids: list[int]):
+    """The owner's general pot (None if never opened) and the pots of these services that
+    exist, read and locked in one statement, in id order (the one lock order of every money
+    path). A pot never opened holds nothing: it pays nothing, and is not opened for a payment."""
+    pots, general = {}, None
+    for account in (
+        LedgerAccount.objects.select_for_update()
+        .filter(
+            Q(owner=owner, kind=AccountKind.GENERAL_POT)
+            | Q(owner=owner, kind=AccountKind.SERVICE_POT, service_id__in=service_ids)
+        )
+        .order_by("pk")
     ):
         if account.kind == AccountKind.GENERAL_POT:
             general = account
-        elif account.kind == AccountKind.SERVICE_POT:
-            pots[account.service_id] = account
         else:
-            revenues[account.system_key] = account
-    return general, pots, revenues
+            pots[account.service_id] = account
+    return general, pots
+
+
+SYSTEM_ACCOUNTS_CACHE_SECONDS = 60 * 60
+
+
+def _revenue_accounts(communes: dict[int, int]) -> dict[str, LedgerAccount]:
+    """The services' revenue accounts that exist, by system key, from the cache: a system
+    account, once created, is never changed nor deleted (its balance is the sum of its legs),
+    so every checkout need not read it again. Revenue accounts are never locked."""
+    keys = [system_key(AccountKind.SERVICE_REVENUE, sid, c) for sid, c in communes.items()]
+    cached = cache.get_many([_cache_key(key) for key in keys])
+    found = {key: cached[_cache_key(key)] for key in keys if _cache_key(key) in cached}
+    missing = [key for key in keys if key not in found]
+    if missing:
+        read = list(LedgerAccount.objects.filter(system_key__in=missing))
+        remember_system_accounts(read)
+        found.update((account.system_key, account) for account in read)
+    return found
+
+
+def remember_system_accounts(accounts: list[LedgerAccount]) -> None:
+    """Cache system accounts once the transaction that read or created them commits: only then
+    are they sure to exist (a rolled-back creation must not stay cached)."""
+    entries = {_cache_key(a.system_key): a for a in accounts if a.system_key}
+    if entries:
+        transaction.on_commit(partial(cache.set_many, entries, SYSTEM_ACCOUNTS_CACHE_SECONDS))
+
+
+def _cache_key(key: str) -> str:
+    return f"wallet:system-account:{key}"
 
 
 def _regies_of(charges: list[Charge]) -> dict[int, int]:
@@ -530,12 +597,20 @@ def reverse_transfer(
     idempotency_key: str,
     actor=None,
     actor_role: str = ActorRole.SYSTEM,
-) -> Transfer:
+    regie_ids: set[int] | None = None,
+) -> Transfer | None:
     """Undo a transfer with its mirror image: every leg negated, on the same account and commune.
 
     The money goes back exactly where it came from (an order whose card part failed returns each
-    euro to the pot that paid it). Replaying the same key returns the first reversal."""
+    euro to the pot that paid it). With `regie_ids`, only the legs of those régies are undone:
+    a purchase's legs balance per régie, so one régie's share of an order can be given back
+    alone (None when that share moved nothing). Replaying the same key returns the first
+    reversal."""
     legs = original.legs.select_related("account").order_by("pk")
+    if regie_ids is not None:
+        legs = [leg for leg in legs if leg.regie_id in regie_ids]
+        if not legs:
+            return None
     return transfer(
         [Movement(leg.account, -leg.amount, leg.commune_id, leg.regie_id) for leg in legs],
         kind=TransferKind.REFUND,

@@ -1,33 +1,73 @@
-"""Receipt numbers: per régie and year, gapless, allocated under a row lock.
+"""Receipt numbers: per régie and year (the year it was paid, in Europe/Paris), gapless,
+allocated under a row lock.
 
-The counter row of (régie, year) is locked until the caller's transaction ends: a number is
-only used if that transaction commits, and a rollback gives it back, so the sequence has no
-gap. Concurrent allocations for one régie wait on each other (only for the rest of their
-transaction: callers allocate last); other régies' never do."""
+Taking numbers increments the counter row of (régie, year) in one UPDATE … RETURNING, which
+locks that row until the caller's transaction ends: a number is only used if that transaction
+commits, and a rollback gives it back, so the sequence has no gap. Concurrent allocations for
+one régie wait on each other for the rest of their transaction; other régies' never do. Paid
+shares are numbered in a short transaction of their own, after the checkout that paid them
+(`number_paid_shares`), so no checkout holds a counter."""
 
-from django.db import IntegrityError, transaction
+from collections import defaultdict
 
-from .models import Regie, RegieCounter
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from .models import Regie, RegieCounter, RegieShare, ShareStatus
 
 
 def allocate_number(regie: Regie, year: int) -> str:
     """The next number of `regie` for `year`, e.g. "CAN-2026-000042". Inside a transaction."""
+    return regie.format_number(year, _take(regie.pk, year, 1))
+
+
+def number_paid_shares(order_number: str | None = None) -> int:
+    """Give each paid share without a number (of one order, or all of them) its régie's next
+    number: run after the checkout or settlement that paid them has committed. The periodic
+    sweep (wallet.tasks) numbers any share a crash left behind. Returns how many."""
+    with transaction.atomic():
+        shares = RegieShare.objects.select_for_update(of=("self",)).filter(
+            status=ShareStatus.PAID, number__isnull=True
+        )
+        if order_number is not None:
+            shares = shares.filter(order_number=order_number)
+        groups = defaultdict(list)
+        for share in shares.select_related("regie").order_by("regie_id", "pk"):
+            share.year = timezone.localdate(share.paid_at).year
+            groups[share.regie_id, share.year].append(share)
+        # By régie id: the one order in which counters are locked.
+        for (regie_id, year), group in sorted(groups.items()):
+            last = _take(regie_id, year, len(group))
+            for n, share in enumerate(group, start=last - len(group) + 1):
+                share.number = share.regie.format_number(year, n)
+        numbered = [share for group in groups.values() for share in group]
+        RegieShare.objects.bulk_update(numbered, ["year", "number"])
+    return len(numbered)
+
+
+def _take(regie_id: int, year: int, count: int) -> int:
+    """Take `count` numbers of (régie, year); returns the last one taken."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("A receipt number is allocated inside the transaction that uses it.")
-    counter = _locked_counter(regie, year)
-    counter.last += 1
-    RegieCounter.objects.filter(pk=counter.pk).update(last=counter.last)
-    return regie.format_number(year, counter.last)
-
-
-def _locked_counter(regie: Regie, year: int) -> RegieCounter:
-    locked = RegieCounter.objects.select_for_update()
-    counter = locked.filter(regie=regie, year=year).first()
-    if counter is not None:
-        return counter
+        raise RuntimeError("Receipt numbers are taken inside the transaction that uses them.")
+    last = _increment(regie_id, year, count)
+    if last is not None:
+        return last
     try:
         with transaction.atomic():
-            RegieCounter.objects.create(regie=regie, year=year, last=0)
+            RegieCounter.objects.create(regie_id=regie_id, year=year, last=0)
     except IntegrityError:
-        pass  # created meanwhile by a concurrent allocation: its row is the one to lock
-    return locked.get(regie=regie, year=year)
+        pass  # created meanwhile by a concurrent allocation: its row is the one to increment
+    return _increment(regie_id, year, count)
+
+
+def _increment(regie_id: int, year: int, count: int) -> int | None:
+    quote = connection.ops.quote_name
+    table, last = quote(RegieCounter._meta.db_table), quote("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + %s WHERE {quote('regie_id')} = %s "
+            f"AND {quote('year')} = %s RETURNING {last}",
+            [count, regie_id, year],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

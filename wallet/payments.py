@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from . import ledger
 from .exceptions import WalletError
-from .gateways import GatewayEvent, GatewayPayment, PaymentGateway, gateway_for, gateway_of_payment
+from .gateways import GatewayEvent, GatewayPayment, PaymentGateway, gateway_for
 from .gateways.base import GatewayError
 from .gateways.limits import AmountOutOfRangeError, check_amount
 from .gateways.offline import OfflineGateway
@@ -149,6 +149,11 @@ def describe_top_up(payment: CardPayment) -> TopUp:
         return TopUp(payment, str(current.label), current.is_test)
     label = GATEWAY_LABELS.get(payment.gateway, payment.gateway)
     return TopUp(payment, str(label), payment.gateway == OfflineGateway.code)
+
+
+def gateway_of_payment(payment: CardPayment) -> PaymentGateway:
+    """The gateway of the backend account that takes `payment` (the platform's before régies)."""
+    return gateway_for(payment.backend if payment.backend_id else None)
 
 
 def payment_reference(payment: CardPayment) -> str:

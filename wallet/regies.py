@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from .models import BackendKind, PaymentBackendAccount, Regie, RegieKind, ServiceRegie
 
 SERVICE_REGIES_CACHE_KEY = "wallet:service-regies"
+REGIES_CACHE_KEY = "wallet:regies"
 CACHE_SECONDS = 60 * 60
 PLATFORM_BACKEND_NAME = "Passerelle de la plateforme"
 
@@ -35,6 +36,17 @@ def regie_ids_of_services(service_ids) -> dict[int, int]:
     return {sid: mapping[sid] for sid in service_ids}
 
 
+def regies_by_id(regie_ids) -> dict[int, Regie]:
+    """The régies with their backend accounts, from the cache (every checkout reads them;
+    they change only in the dashboard, which drops the cache)."""
+    regie_ids = set(regie_ids)
+    cached = cache.get(REGIES_CACHE_KEY) or {}
+    if not regie_ids <= cached.keys():
+        cached = Regie.objects.select_related("backend").in_bulk()
+        cache.set(REGIES_CACHE_KEY, cached, CACHE_SECONDS)
+    return {pk: cached[pk] for pk in regie_ids}
+
+
 def regie_of_service(service_id: int) -> Regie:
     return Regie.objects.select_related("backend").get(
         pk=regie_ids_of_services([service_id])[service_id]
@@ -50,7 +62,7 @@ def _service_regie_map() -> dict[int, int]:
 
 
 def forget_service_regies(**kwargs) -> None:
-    cache.delete(SERVICE_REGIES_CACHE_KEY)
+    cache.delete_many([SERVICE_REGIES_CACHE_KEY, REGIES_CACHE_KEY])
 
 
 def platform_regie(site=None) -> Regie:

@@ -10,7 +10,7 @@ from django.core.mail import mail_admins
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from . import gateways, integrity, payments
+from . import gateways, integrity, numbering, payments
 from .gateways.base import GatewayError, PaymentStatus
 from .models import CardPayment, CardPaymentPurpose, CardPaymentStatus
 from .signals import card_payment_settled
@@ -151,3 +151,13 @@ def _poll(payment_id: int) -> bool:
         return False
     settled = payments.settle_card_payment(reported)
     return settled is not None and settled.status != payment.status
+
+
+# --- Receipt numbers (wallet/numbering.py) ---------------------------------------------------
+
+
+@shared_task
+def number_paid_shares() -> int:
+    """Scheduled (CELERY_BEAT_SCHEDULE): number the paid shares that were not numbered after
+    their checkout committed (the process stopped in between). Returns how many."""
+    return numbering.number_paid_shares()

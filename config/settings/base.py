@@ -326,6 +326,8 @@ CELERY_BEAT_SCHEDULE = {
     "wallet-expire-card-payments": {"task": "wallet.tasks.expire_card_payments", "schedule": 300},
     # PayFiP has no webhook to rely on: unfinished payments are asked where they stand.
     "wallet-poll-payments": {"task": "wallet.tasks.poll_unfinished_payments", "schedule": 300},
+    # Paid shares are numbered right after their checkout; this numbers any a crash left behind.
+    "wallet-number-paid-shares": {"task": "wallet.tasks.number_paid_shares", "schedule": 60},
 }
 
 # --- Cache ----------------------------------------------------------------------------------

@@ -49,3 +49,7 @@ class WalletShortfall(UnableToTakePayment):
 
 class CardAmountTooSmall(UnableToTakePayment):
     """What is left for the card is under the smallest amount a card gateway accepts."""
+
+
+class CardAmountTooLarge(UnableToTakePayment):
+    """A payment step is over the most its régie's backend account accepts in one payment."""

@@ -6,7 +6,8 @@ The wallet never imports this: it announces settled card payments with
 `wallet.signals.card_payment_settled`, and receivers.py answers here."""
 
 import logging
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from hashlib import md5
 
@@ -21,7 +22,13 @@ from accounts.roles import ActorRole
 from wallet import gateways, ledger
 from wallet.gateways.base import GatewayError
 from wallet.ledger import Charge
-from wallet.models import CardPayment, CardPaymentPurpose, CardPaymentStatus, Transfer
+from wallet.models import (
+    CardPayment,
+    CardPaymentPurpose,
+    CardPaymentStatus,
+    RegieShare,
+    Transfer,
+)
 from wallet.payments import GatewayUnavailableError, payment_reference
 from wallet.regies import regie_ids_of_services
 from wallet.rules import CENT, ZERO
@@ -29,8 +36,6 @@ from wallet.rules import CENT, ZERO
 from .constants import (
     CARD_PAYMENT_EVENT,
     CARD_SOURCE,
-    ORDER_CANCELLED,
-    ORDER_PAID,
     WALLET_REFUND_EVENT,
     WALLET_SOURCE,
     PaymentMethod,
@@ -39,7 +44,6 @@ from .constants import (
 logger = logging.getLogger(__name__)
 
 Order = get_model("order", "Order")
-Partner = get_model("partner", "Partner")
 PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventQuantity = get_model("order", "PaymentEventQuantity")
 PaymentEventType = get_model("order", "PaymentEventType")
@@ -66,15 +70,6 @@ def basket_charges(basket) -> list[Charge]:
         )
         for line, service_id in zip(lines, service_ids, strict=True)
     ]
-
-
-def single_commune(commune_ids) -> Partner | None:
-    """The commune whose gateway takes a card payment: the basket's only commune, or None (the
-    platform's gateway) when it spans several."""
-    commune_ids = set(commune_ids)
-    if len(commune_ids) != 1:
-        return None
-    return Partner.objects.filter(pk=commune_ids.pop()).first()
 
 
 def source_type(code_and_name: tuple[str, str]):
@@ -134,27 +129,61 @@ def record_payment_event(order, name: str, amount: Decimal, reference: str):
 
 @dataclass
 class PaymentOutcome:
-    """How an order is paid: the wallet's part is debited, the card's waits for the gateway."""
+    """How an order is paid: the wallet's part is debited, the card's waits for the gateway,
+    in one step per backend account (shop/payment/shares.py)."""
 
     method: str
     wallet_amount: Decimal
     card_amount: Decimal
-    card_payment: CardPayment | None = None
-    commune: object = None  # the Partner whose gateway takes the card part (None: platform's)
+    steps: list = field(default_factory=list)  # shares.PaymentStep, in order
+
+    @property
+    def card_payment(self) -> CardPayment | None:
+        """The step to pay now: the first whose card payment is not settled; None when every
+        step is (or there is none)."""
+        for step in self.steps:
+            if step.card_payment.status not in FINAL_CARD_STATUSES:
+                return step.card_payment
+        return None
+
+    @property
+    def current_step(self):
+        payment = self.card_payment
+        return next((s for s in self.steps if s.card_payment is payment), None)
+
+
+FINAL_CARD_STATUSES = (CardPaymentStatus.SUCCEEDED, CardPaymentStatus.CANCELED)
 
 
 def outcome_of(order) -> PaymentOutcome:
-    """The payment of an order already placed, read back (the same checkout sent again)."""
+    """The payment of an order already placed, read back (the same checkout sent again, the
+    payment page): its wallet part and its steps, with their shares and régies."""
+    from .shares import PaymentStep, ShareAmounts
+
     wallet_sources = Source.objects.filter(order=order, source_type__code=WALLET_SOURCE[0])
     wallet_amount = sum((s.amount_debited for s in wallet_sources), ZERO)
-    card_payment = CardPayment.objects.filter(
-        purpose=CardPaymentPurpose.ORDER, order_number=order.number
-    ).first()
-    if card_payment is None:
+    payments = list(
+        CardPayment.objects.filter(
+            purpose=CardPaymentPurpose.ORDER, order_number=order.number
+        ).order_by("step", "pk")
+    )
+    if not payments:
         return PaymentOutcome(PaymentMethod.WALLET, wallet_amount, ZERO)
+    shares_of = defaultdict(list)
+    for share in RegieShare.objects.filter(order_number=order.number).select_related(
+        "regie__backend"
+    ):
+        if share.card_payment_id:
+            shares_of[share.card_payment_id].append(
+                ShareAmounts(share.regie, share.amount, share.wallet_amount)
+            )
+    steps = [
+        PaymentStep(number=n, of=len(payments), shares=shares_of[p.pk], card_payment=p)
+        for n, p in enumerate(payments, start=1)
+    ]
     method = PaymentMethod.WALLET_AND_CARD if wallet_amount else PaymentMethod.CARD
-    commune = single_commune(order.lines.values_list("partner_id", flat=True))
-    return PaymentOutcome(method, wallet_amount, card_payment.amount, card_payment, commune)
+    card_amount = sum((p.amount for p in payments), ZERO)
+    return PaymentOutcome(method, wallet_amount, card_amount, steps)
 
 
 # --- Card details for the browser ------------------------------------------------------------
@@ -172,15 +201,16 @@ class CardDetails:
     is_test: bool
     client_secret: str | None = None
     publishable_key: str | None = None
+    redirect_url: str | None = None  # a redirecting gateway's page (PayFiP, bank gateways)
 
 
-def card_details(payment: CardPayment, commune=None) -> CardDetails:
+def card_details(payment: CardPayment) -> CardDetails:
     """Ask the gateway for the payment of `payment`, creating it the first time.
 
     Called once the checkout transaction has committed, never under a lock. The gateway gets
     the CardPayment's idempotency key, so asking again (a double click, a retry after the gateway
     failed) gives back the same payment."""
-    gateway = gateways.gateway_for(commune)
+    gateway = gateways.gateway_of_payment(payment)
     reported = None
     # Declined (FAILED) is not final: the same payment takes another card until it expires, so
     # the browser gets its card form (client secret) again, as for a payment not tried yet.
@@ -208,6 +238,7 @@ def card_details(payment: CardPayment, commune=None) -> CardDetails:
         is_test=bool(gateway.is_test),
         client_secret=reported.client_secret if reported else None,
         publishable_key=gateway.publishable_key,
+        redirect_url=getattr(reported, "redirect_url", None) if reported else None,
     )
 
 
@@ -242,13 +273,11 @@ def _timeout_minutes() -> int:
 
 
 def settle_order(payment: CardPayment) -> None:
-    """Apply a settled card payment to its order, inside the transaction that settled it.
+    """Apply a settled card payment (one step) to its order, inside the transaction that settled
+    it (shop/payment/settlement.py). The order row is locked and each share's status decides,
+    so the same settlement twice changes nothing."""
+    from . import settlement
 
-    Succeeded: the order is paid. Canceled (by the gateway, or by the 30-minute expiry): the order
-    is cancelled and its wallet part goes back to the pots it came from. A declined card leaves
-    the order waiting, its wallet part held: the parent may pay the same payment with another
-    card until it expires (shop/FORKS.md). The order row is locked and its status decides, so
-    the same settlement twice changes nothing."""
     order = Order.objects.select_for_update().filter(number=payment.order_number).first()
     if order is None:
         logger.error(
@@ -256,29 +285,14 @@ def settle_order(payment: CardPayment) -> None:
         )
         return
     if payment.status == CardPaymentStatus.SUCCEEDED:
-        record_card_payment(order, payment)
+        settlement.step_paid(order, payment)
     elif payment.status == CardPaymentStatus.CANCELED:
-        cancel_order(order, payment)
+        settlement.step_cancelled(order, payment)
+    # A declined card (FAILED) leaves its step payable with another card until it expires.
 
 
-def record_card_payment(order, payment: CardPayment) -> None:
-    if order.status == ORDER_PAID:
-        return
-    if order.status == ORDER_CANCELLED:
-        # The card was charged after the order was given up (paid with another card after a
-        # decline, or just as it expired). The money is the parent's: it goes to the general pot.
-        ledger.credit_top_up(
-            order.user,
-            payment.amount,
-            reference=order.number,
-            idempotency_key=f"card-payment:{payment.pk}",
-        )
-        logger.warning(
-            "Card payment %s succeeded for cancelled order %s: credited to the wallet.",
-            payment.pk,
-            order.number,
-        )
-        return
+def record_card_source(order, payment: CardPayment) -> None:
+    """Oscar's record of a card payment on the order: a source, its transaction, an event."""
     reference = payment.gateway_reference or ""
     source = Source.objects.create(
         order=order,
@@ -293,36 +307,49 @@ def record_card_payment(order, payment: CardPayment) -> None:
         txn_type=Transaction.DEBIT, amount=payment.amount, reference=reference, status="succeeded"
     )
     record_payment_event(order, CARD_PAYMENT_EVENT, payment.amount, reference)
-    order.set_status(ORDER_PAID)
 
 
-def cancel_order(order, payment: CardPayment | None = None) -> None:
-    if order.status == ORDER_CANCELLED:
+def credit_late_card_payment(order, payment: CardPayment, regie_id: int | None) -> None:
+    """The card was charged after its share was given up (paid with another card after a
+    decline, or just as it expired). The money is the parent's: it goes to the general pot,
+    received by the régie whose backend took it."""
+    ledger.credit_top_up(
+        order.user,
+        payment.amount,
+        reference=order.number,
+        idempotency_key=f"card-payment:{payment.pk}",
+        regie_id=regie_id,
+    )
+    logger.warning(
+        "Card payment %s succeeded for cancelled order %s: credited to the wallet.",
+        payment.pk,
+        order.number,
+    )
+
+
+def wallet_source(order):
+    """The order's wallet payment source, locked (None: the wallet paid nothing)."""
+    return (
+        Source.objects.select_for_update()
+        .filter(order=order, source_type__code=WALLET_SOURCE[0])
+        .order_by("pk")
+        .first()
+    )
+
+
+def refund_wallet_share(order, source, regie_id: int, amount: Decimal) -> None:
+    """Return what the wallet paid of one régie's share to the very pots that paid it: the
+    purchase's legs of that régie, mirrored."""
+    original = Transfer.objects.get(pk=int(source.reference))
+    reversal = ledger.reverse_transfer(
+        original,
+        reason=_("Commande %(number)s : paiement par carte non abouti, part remboursée")
+        % {"number": order.number},
+        idempotency_key=f"reversal:{original.idempotency_key}:r{regie_id}",
+        actor_role=ActorRole.SYSTEM,
+        regie_ids={regie_id},
+    )
+    if reversal is None:
         return
-    if order.status == ORDER_PAID:
-        logger.warning("Order %s is paid: a card payment's failure does not cancel it.", order)
-        return
-    refund_wallet_part(order)
-    order.set_status(ORDER_CANCELLED)
-
-
-def refund_wallet_part(order) -> Decimal:
-    """Return what the wallet paid of the order to the very pots that paid it."""
-    refunded = ZERO
-    sources = Source.objects.filter(order=order, source_type__code=WALLET_SOURCE[0])
-    for source in sources.select_for_update().order_by("pk"):
-        due = source.amount_debited - source.amount_refunded
-        if due <= 0:
-            continue
-        original = Transfer.objects.get(pk=int(source.reference))
-        reversal = ledger.reverse_transfer(
-            original,
-            reason=_("Commande %(number)s annulée : paiement par carte non abouti")
-            % {"number": order.number},
-            idempotency_key=f"reversal:{original.idempotency_key}",
-            actor_role=ActorRole.SYSTEM,
-        )
-        source.refund(due, reference=str(reversal.pk), status="refunded")
-        record_payment_event(order, WALLET_REFUND_EVENT, due, str(reversal.pk))
-        refunded += due
-    return refunded
+    source.refund(amount, reference=str(reversal.pk), status="refunded")
+    record_payment_event(order, WALLET_REFUND_EVENT, amount, str(reversal.pk))

@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from oscar.core.loading import get_class, get_model
 
-from shop.payment import processing
+from shop.payment import settlement
 from tests.booking_factories import MEAL_DAY, add_meals
 from tests.factories import ParentFactory, PartnerFactory, PendingParentFactory
 from tests.reservations_factories import BeneficiaryFactory
@@ -233,6 +233,7 @@ def test_paying_by_wallet_places_a_paid_order_and_debits_the_general_pot(client,
         "wallet_amount": "6.60",
         "card_amount": "0.00",
         "card": None,
+        "steps": [],
     }
     assert general_pot(parent) == Decimal("3.40")
     # Services are not shipped: no address, Oscar's no-shipping-required method.
@@ -363,22 +364,35 @@ def test_paying_by_card_places_an_order_awaiting_payment_and_asks_the_gateway(
         "pending",
     )
     assert payment.gateway_reference == "pi_fake_1"
+    card = {
+        "amount": "8.30",
+        "status": "pending",
+        "gateway": "fake",
+        "gateway_label": "Carte bancaire (test)",
+        "is_test": True,
+        "client_secret": "pi_fake_1_secret",
+        "publishable_key": "pk_test_fake",
+        "redirect_url": None,
+    }
+    regie = payment.regie
     assert body["payment"] == {
         "method": "card",
         "wallet_amount": "0.00",
         "card_amount": "8.30",
-        "card": {
-            "amount": "8.30",
-            "status": "pending",
-            "gateway": "fake",
-            "gateway_label": "Carte bancaire (test)",
-            "is_test": True,
-            "client_secret": "pi_fake_1_secret",
-            "publishable_key": "pk_test_fake",
-        },
+        "card": card,
+        "steps": [
+            {
+                "number": 1,
+                "of": 1,
+                "label": f"Paiement 1/1 — {regie.name} — 8,30\xa0€",
+                "regies": [regie.name],
+                "amount": "8.30",
+                "card": card,
+            }
+        ],
     }
-    assert list(gateway.payments) == [f"order:{order.number}:card"]
-    assert gateway.payments[f"order:{order.number}:card"].amount == Decimal("8.30")
+    assert list(gateway.payments) == [f"order:{order.number}:card:1"]
+    assert gateway.payments[f"order:{order.number}:card:1"].amount == Decimal("8.30")
     # Nothing is paid yet: no payment record, the wallet untouched.
     assert not Source.objects.exists()
     assert general_pot(parent) == Decimal("10.00")
@@ -477,8 +491,9 @@ def test_a_card_payment_that_succeeds_after_its_order_was_cancelled_credits_the_
     checkout(client, basket, "card")
     payment = CardPayment.objects.get()
     report(payment, "failed")
-    # Given up meanwhile on our side (by an agent, say) while the parent retried another card.
-    processing.cancel_order(Order.objects.get())
+    # Given up meanwhile on our side while the parent retried another card.
+    with transaction.atomic():
+        settlement.step_cancelled(Order.objects.select_for_update().get(), payment)
 
     report(payment, "succeeded")
 

@@ -4,7 +4,7 @@ wallet at POST /api/checkout/, the same number of queries for 1 meal and for 40.
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from oscar.core.loading import get_model
 
@@ -22,10 +22,12 @@ Order = get_model("order", "Order")
 # Add + checkout, as scripts/bench_booking_checkout.py measures them: each request's session
 # and user read (the session is not written again within a minute: accounts/session_expiry.py);
 # the add's checks and bulk writes; the checkout's basket lock, re-check under the day locks
-# (shared with the bookings), wallet debit, order, lines, bookings, payment records, and
-# Oscar's analytics counters after the commit. Meal options, payment types and school holidays
-# come from the cache.
-ADD_AND_CHECKOUT_QUERIES = 50
+# (shared with the bookings), wallet debit (the pots read and locked in one statement), order,
+# lines, bookings, payment records, the régies' shares; then, after the commit, Oscar's
+# analytics counters (1) and the shares' receipt numbers (3, and here the 2 savepoints of the
+# transaction they run in, nested in the test's). Meal options, payment types, school
+# holidays, régies and revenue accounts come from the cache.
+ADD_AND_CHECKOUT_QUERIES = 56
 
 
 def add_and_pay(service, option, meals: int) -> int:
@@ -39,7 +41,10 @@ def add_and_pay(service, option, meals: int) -> int:
         "beneficiaries": [family.children[0].pk],
         "dates": [day.isoformat() for day in school_days(service, meals)],
     }
-    with CaptureQueriesContext(connection) as queries:
+    # What runs after each commit is counted too (the shares' numbering, the caches).
+    with CaptureQueriesContext(connection) as queries, TestCase.captureOnCommitCallbacks(
+        execute=True
+    ):
         added = client.post(BASKET, payload, content_type="application/json")
         assert added.status_code == 201, added.content
         paid = checkout(client, Basket.objects.get(pk=added.json()["basket_id"]), "wallet")

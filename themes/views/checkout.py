@@ -130,8 +130,8 @@ def order_payment_view(request, number):
     settles it (wallet.payments.confirm_card_payment), as the webhook would."""
     order = _order_of(request, number)
     outcome = processing.outcome_of(order)
-    payment = outcome.card_payment
-    if payment is None or payment.status in payments.FINAL_STATUSES:
+    payment = outcome.card_payment  # the first step not settled yet
+    if payment is None:
         return redirect("portail:order_confirmation", number=order.number)
     if request.method == "POST":
         try:
@@ -140,6 +140,9 @@ def order_payment_view(request, number):
             messages.error(request, str(error))
             return redirect("portail:order_payment", number=order.number)
         if payment.status == CardPaymentStatus.SUCCEEDED:
+            if processing.outcome_of(order).card_payment is not None:
+                messages.success(request, _("Paiement reçu : passez au paiement suivant."))
+                return redirect("portail:order_payment", number=order.number)
             messages.success(
                 request,
                 _("Merci ! Votre commande %(number)s est payée.") % {"number": order.number},
@@ -155,7 +158,7 @@ def order_payment_view(request, number):
         return redirect("portail:order_payment", number=order.number)
     card, unavailable = None, ""
     try:
-        card = processing.card_details(payment, outcome.commune)
+        card = processing.card_details(payment)
     except payments.GatewayUnavailableError as error:
         unavailable = str(error)
     return render(
@@ -164,6 +167,7 @@ def order_payment_view(request, number):
         {
             "order": order,
             "outcome": outcome,
+            "step": outcome.current_step,
             "card": card,
             "unavailable": unavailable,
             "timeout_minutes": settings.CARD_PAYMENT_TIMEOUT_MINUTES,

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('offline', 'Passerelle de test (aucun argent réel)'), ('stripe', 'Stripe'), ('payfip_ws', 'PayFiP (DGFiP)'), ('paybox', 'Paybox / Verifone'), ('systempayv2', 'Systempay / PayZen')], max_length=20, verbose_name='type')),
                 ('options', models.JSONField(blank=True, default=dict, verbose_name='paramètres')),
                 ('secret_setting', models.CharField(blank=True, help_text="Nom du réglage (variable d'environnement) qui contient les secrets.", max_length=80, verbose_name='réglage des secrets')),
-                ('minimum_amount', models.DecimalField(decimal_places=2, default=Decimal('1.00'), max_digits=10, verbose_name='montant minimum')),
+                ('minimum_amount', models.DecimalField(decimal_places=2, default=Decimal('0.50'), max_digits=10, verbose_name='montant minimum')),
                 ('maximum_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='montant maximum')),
                 ('is_active', models.BooleanField(default=True, verbose_name='actif')),
             ],

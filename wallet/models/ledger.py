@@ -266,7 +266,9 @@ class CardPayment(models.Model):
         "wallet.Regie", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     step = models.PositiveSmallIntegerField(_("étape"), default=1)
-    gateway_reference = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # The gateway's id of the payment, unique at its gateway (two gateways may issue the same);
+    # NULL until the gateway is asked: "" would collide.
+    gateway_reference = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(
         max_length=10, choices=CardPaymentStatus.choices, default=CardPaymentStatus.PENDING
     )
@@ -286,6 +288,9 @@ class CardPayment(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="wallet_card_payment_positive"),
+            models.UniqueConstraint(
+                fields=["gateway", "gateway_reference"], name="wallet_card_payment_once_per_gateway"
+            ),
             models.CheckConstraint(
                 condition=~Q(purpose="order") | ~Q(order_number=""),
                 name="wallet_card_payment_order_has_number",

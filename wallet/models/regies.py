@@ -44,7 +44,7 @@ class PaymentBackendAccount(models.Model):
         help_text=_("Nom du réglage (variable d'environnement) qui contient les secrets."),
     )
     minimum_amount = models.DecimalField(
-        _("montant minimum"), max_digits=10, decimal_places=2, default=Decimal("1.00")
+        _("montant minimum"), max_digits=10, decimal_places=2, default=Decimal("0.50")
     )
     maximum_amount = models.DecimalField(
         _("montant maximum"), max_digits=10, decimal_places=2, null=True, blank=True
@@ -217,7 +217,8 @@ class ShareStatus(models.TextChoices):
 class RegieShare(models.Model):
     """What one order owes one régie, and how it is paid: `wallet_amount` from the pots at
     checkout, `card_amount` by `card_payment` (one backend account's payment step). Numbered
-    from the régie's sequence once paid: that number is its receipt's."""
+    from the régie's sequence once paid (just after, wallet/numbering.py): that number is its
+    receipt's."""
 
     order_number = models.CharField(_("commande"), max_length=128, db_index=True)
     owner = models.ForeignKey(
@@ -273,9 +274,14 @@ class RegieShare(models.Model):
                 condition=Q(card_amount=0) | Q(card_payment__isnull=False),
                 name="wallet_share_card_part_has_payment",
             ),
+            # A paid share is numbered just after the transaction that paid it (numbering.py).
             models.CheckConstraint(
-                condition=~Q(status=ShareStatus.PAID) | Q(number__isnull=False),
-                name="wallet_paid_share_is_numbered",
+                condition=Q(number__isnull=True) | Q(status=ShareStatus.PAID),
+                name="wallet_numbered_share_is_paid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ShareStatus.PAID) | Q(paid_at__isnull=False),
+                name="wallet_paid_share_has_a_date",
             ),
         ]
 

@@ -76,6 +76,23 @@ class CardDetailsSerializer(serializers.Serializer):
         allow_null=True, help_text="Confirms the card payment with Stripe.js (pending only)."
     )
     publishable_key = serializers.CharField(allow_null=True)
+    redirect_url = serializers.CharField(
+        allow_null=True,
+        help_text="A redirecting gateway's page (PayFiP, bank gateways): send the payer there.",
+    )
+
+
+class PaymentStepSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="This step's rank, from 1.")
+    of = serializers.IntegerField(help_text="How many card payment steps the order has.")
+    label = serializers.CharField(
+        help_text="« Paiement 1/2 — Régie cantine de Rosières — 12,00 € »"
+    )
+    regies = serializers.ListField(
+        child=serializers.CharField(), help_text="The régies this card payment pays."
+    )
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    card = CardDetailsSerializer(help_text="How to pay this step.")
 
 
 class OrderPaymentSerializer(serializers.Serializer):
@@ -87,7 +104,16 @@ class OrderPaymentSerializer(serializers.Serializer):
     card_amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, help_text="Left to pay by card (0.00: none)."
     )
-    card = CardDetailsSerializer(allow_null=True)
+    card = CardDetailsSerializer(
+        allow_null=True, help_text="The first card payment step's details (steps[0].card)."
+    )
+    steps = PaymentStepSerializer(
+        many=True,
+        help_text=(
+            "One card payment per payment backend account needing card money: a basket over "
+            "régies on different backends is paid in as many steps. Empty: nothing by card."
+        ),
+    )
 
 
 class PlacedOrderSerializer(checkout.OrderSerializer):

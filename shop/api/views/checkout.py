@@ -109,20 +109,30 @@ class CheckoutView(oscarapi_checkout.CheckoutView):
     def _answer(self, request, result):
         """The order and how it is paid; for a card part, what the browser needs to pay it."""
         order, outcome = result.order, result.outcome
-        card = None
-        if outcome.card_payment is not None:
-            try:
-                card = processing.card_details(outcome.card_payment, outcome.commune)
-            except GatewayUnavailableError as error:
-                return Response(
-                    {"detail": str(error), "number": str(order.number)},
-                    status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        steps = []
+        try:
+            for step in outcome.steps:
+                steps.append(
+                    {
+                        "number": step.number,
+                        "of": step.of,
+                        "label": step.label,
+                        "regies": [share.regie.name for share in step.shares],
+                        "amount": step.amount,
+                        "card": processing.card_details(step.card_payment),
+                    }
                 )
+        except GatewayUnavailableError as error:
+            return Response(
+                {"detail": str(error), "number": str(order.number)},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
         payment = {
             "method": outcome.method,
             "wallet_amount": outcome.wallet_amount,
             "card_amount": outcome.card_amount,
-            "card": card,
+            "card": steps[0]["card"] if steps else None,
+            "steps": steps,
         }
         data = self.order_serializer_class(
             order, context={"request": request, "payment": payment}
