@@ -42,8 +42,9 @@ def add_and_pay(service, option, meals: int) -> int:
         "dates": [day.isoformat() for day in school_days(service, meals)],
     }
     # What runs after each commit is counted too (the shares' numbering, the caches).
-    with CaptureQueriesContext(connection) as queries, TestCase.captureOnCommitCallbacks(
-        execute=True
+    with (
+        CaptureQueriesContext(connection) as queries,
+        TestCase.captureOnCommitCallbacks(execute=True),
     ):
         added = client.post(BASKET, payload, content_type="application/json")
         assert added.status_code == 201, added.content
