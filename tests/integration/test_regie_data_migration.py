@@ -19,7 +19,8 @@ migration_0006 = import_module("wallet.migrations.0006_attach_existing_services"
 @pytest.fixture
 def migrator():
     """Takes the wallet back to 0005 and gives its historical apps; `forward()` applies 0006
-    and gives the apps after it. The whole project's migrations are reapplied at the end."""
+    and gives the apps after it. The whole project's migrations are reapplied at the end, all
+    in the test's transaction, rolled back with the rows it wrote."""
 
     class Migrator:
         def __init__(self):
@@ -38,8 +39,14 @@ def migrator():
 
     migrator = Migrator()
     yield migrator
+    # The later migrations alter tables this test wrote to, in its transaction: PostgreSQL
+    # refuses while the rows' deferred foreign key checks are pending, so run them now.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class OldWorld:
