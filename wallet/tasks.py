@@ -91,6 +91,9 @@ def _cancel_at_gateway(payment: CardPayment):
         logger.warning("Card payment %s belongs to gateway %s", payment.pk, payment.gateway)
         return None
     try:
+        if hasattr(gateway, "payer_url"):
+            # PayFiP cannot cancel; given when the idOp started, it tells an expired one.
+            return gateway.cancel_payment(payment.gateway_reference, started_at=payment.created_at)
         return gateway.cancel_payment(payment.gateway_reference)
     except GatewayError:
         # A payment that succeeded meanwhile cannot be cancelled: ask where it stands.

@@ -7,7 +7,7 @@ The wallet never imports this: it announces settled card payments with
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from hashlib import md5
 
@@ -244,14 +244,15 @@ def card_details(payment: CardPayment) -> CardDetails:
 
 def _gateway_payment(gateway, payment: CardPayment):
     if payment.gateway_reference:
-        return gateway.retrieve_payment(payment.gateway_reference)
-    reported = gateway.create_payment(
-        amount=payment.amount,
-        # wallet.payments finds a payment by this reference when its gateway id was never stored.
-        reference=payment_reference(payment),
-        description=_("Commande %(number)s — Portail Famille") % {"number": payment.order_number},
-        idempotency_key=payment.idempotency_key,
-    )
+        if payment.status == CardPaymentStatus.FAILED and hasattr(gateway, "payer_url"):
+            # PayFiP's refusal is final for its idOp: another card is another payment.
+            return _ask_again(gateway, payment)
+        reported = gateway.retrieve_payment(payment.gateway_reference)
+        if hasattr(gateway, "payer_url"):
+            # A redirecting gateway (PayFiP): its page, for the payment asked earlier.
+            reported = replace(reported, redirect_url=gateway.payer_url(reported.reference))
+        return reported
+    reported = gateway.create_payment(**_payment_request(gateway, payment))
     stored = CardPayment.objects.filter(pk=payment.pk, gateway_reference__isnull=True).update(
         gateway_reference=reported.reference, updated_at=timezone.now()
     )
@@ -263,6 +264,33 @@ def _gateway_payment(gateway, payment: CardPayment):
     if payment.gateway_reference == reported.reference:
         return reported
     return gateway.retrieve_payment(payment.gateway_reference)
+
+
+def _payment_request(gateway, payment: CardPayment, attempt: int = 0) -> dict:
+    request = {
+        "amount": payment.amount,
+        # wallet.payments finds a payment by this reference when its gateway id was never stored.
+        "reference": payment_reference(payment),
+        "description": _("Commande %(number)s — Portail Famille")
+        % {"number": payment.order_number},
+        "idempotency_key": payment.idempotency_key + (f":{attempt}" if attempt else ""),
+    }
+    if getattr(gateway, "needs_payer_email", False):
+        # PayFiP and Paybox e-mail the payer their receipt.
+        request["email"] = payment.owner.email
+    return request
+
+
+def _ask_again(gateway, payment: CardPayment):
+    """A new payment at the gateway for a declined one, which takes no other card there; the
+    CardPayment keeps its row (its order's step) and now follows the new reference."""
+    attempt = int(timezone.now().timestamp())
+    reported = gateway.create_payment(**_payment_request(gateway, payment, attempt))
+    CardPayment.objects.filter(pk=payment.pk, status=CardPaymentStatus.FAILED).update(
+        gateway_reference=reported.reference, updated_at=timezone.now()
+    )
+    payment.gateway_reference = reported.reference
+    return reported
 
 
 def _timeout_minutes() -> int:

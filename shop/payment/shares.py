@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wallet.gateways.limits import AmountOutOfRangeError, check_amount
 from wallet.ledger import Charge
 from wallet.models import CardPayment, Regie, RegieShare, ShareStatus
 from wallet.money import euros
@@ -101,17 +102,18 @@ def check_step_amounts(steps: list[PaymentStep], wallet_amount: Decimal) -> None
     """Each step within its backend account's minimum and maximum amounts, or refused with
     what the parent can do about it."""
     for step in steps:
-        backend = step.backend
-        if step.amount < backend.minimum_amount:
-            raise CardAmountTooSmall(_too_small(step, backend.minimum_amount, wallet_amount))
-        if backend.maximum_amount is not None and step.amount > backend.maximum_amount:
+        try:
+            check_amount(step.backend, step.amount)
+        except AmountOutOfRangeError as error:
+            if step.amount < error.minimum:
+                raise CardAmountTooSmall(_too_small(step, error.minimum, wallet_amount)) from error
             raise CardAmountTooLarge(
                 _(
                     "%(step)s : un paiement par carte auprès de cette régie est d'au plus "
                     "%(maximum)s. Payez une partie avec le porte-monnaie ou en plusieurs paniers."
                 )
-                % {"step": step.label, "maximum": euros(backend.maximum_amount)}
-            )
+                % {"step": step.label, "maximum": euros(error.maximum)}
+            ) from error
 
 
 def _too_small(step: PaymentStep, minimum: Decimal, wallet_amount: Decimal) -> str:

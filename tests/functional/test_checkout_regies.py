@@ -48,6 +48,7 @@ from wallet.tasks import expire_card_payments
 Order = get_model("order", "Order")
 
 pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.fakes.payfip_fixtures"]
 
 PENDING, PAID = "En attente de paiement", "Payée"
 
@@ -114,6 +115,11 @@ def parent(client):
     return parent
 
 
+def this_year() -> int:
+    """Receipts are numbered in the year they are paid, in Europe/Paris."""
+    return timezone.localdate().year
+
+
 def legs_of(regie) -> Decimal:
     return Leg.objects.filter(regie=regie).aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
@@ -171,7 +177,8 @@ def test_a_basket_over_two_regies_on_two_backends_is_paid_in_two_numbered_steps(
     # Step 1 paid: its share is numbered and its meals confirmed; step 2's wait.
     assert order.status == PENDING
     cantine_share = RegieShare.objects.get(regie=cantine_regie)
-    assert (cantine_share.status, cantine_share.number) == (ShareStatus.PAID, "CAN-2026-000001")
+    assert cantine_share.status == ShareStatus.PAID
+    assert cantine_share.number == f"CAN-{this_year()}-000001"
     assert booking_statuses(order) == {
         "Cantine de Rosières": BookingStatus.CONFIRMED,
         "Accueil de loisirs": BookingStatus.CONFIRMED,
@@ -183,8 +190,8 @@ def test_a_basket_over_two_regies_on_two_backends_is_paid_in_two_numbered_steps(
     order.refresh_from_db()
     assert order.status == PAID
     assert dict(RegieShare.objects.values_list("regie__code", "number")) == {
-        "can": "CAN-2026-000001",
-        "gar": "GAR-2026-000001",
+        "can": f"CAN-{this_year()}-000001",
+        "gar": f"GAR-{this_year()}-000001",
     }
     assert set(booking_statuses(order).values()) == {BookingStatus.CONFIRMED}
     # The card part is in the ledger, per régie, and every régie's legs balance.
@@ -237,7 +244,7 @@ def test_when_step_two_expires_unpaid_the_paid_share_stands_and_the_other_is_rel
     shares = {s.regie_id: s for s in RegieShare.objects.all()}
     assert (shares[cantine_regie.pk].status, shares[cantine_regie.pk].number) == (
         ShareStatus.PAID,
-        "CAN-2026-000001",
+        f"CAN-{this_year()}-000001",
     )
     assert (shares[garderie_regie.pk].status, shares[garderie_regie.pk].number) == (
         ShareStatus.CANCELLED,
@@ -276,8 +283,8 @@ def test_a_basket_over_two_regies_paid_by_wallet_needs_no_step_and_is_numbered_a
     assert response.json()["status"] == PAID
     assert not CardPayment.objects.filter(purpose="order").exists()
     assert dict(RegieShare.objects.values_list("regie__code", "number")) == {
-        "can": "CAN-2026-000001",
-        "gar": "GAR-2026-000001",
+        "can": f"CAN-{this_year()}-000001",
+        "gar": f"GAR-{this_year()}-000001",
     }
     assert gateways == {}
     # The general pot (the platform régie's) paid both régies' services: the platform régie owes
@@ -345,3 +352,89 @@ def test_the_payment_page_shows_the_step_to_pay_and_moves_to_the_next_once_paid(
     assert after["Location"] == f"/espace/commandes/{number}/paiement/"
     html = client.get(after["Location"]).content.decode()
     assert "Payer 1,50" in html
+
+
+# --- A régie on PayFiP (through eopayment, against the fake PayFiP on 127.0.0.1) -------------
+
+
+@pytest.fixture
+def payfip_world(world, make_payfip_backend, settings):
+    """The garderie's régie moves to a PayFiP account: the basket's two backends are then the
+    cantine's (a fake card gateway) and PayFiP (the fake server, spoken to by eopayment)."""
+    settings.WAGTAILADMIN_BASE_URL = "https://portail.example.org"
+    _, garderie_regie = world["regies"]
+    garderie_regie.backend = make_payfip_backend()
+    garderie_regie.save(update_fields=["backend"])
+    return world
+
+
+@pytest.fixture
+def cantine_gateway(monkeypatch, payfip_world):
+    """A fake card gateway for the cantine's account; PayFiP's stays the real eopayment one."""
+    from wallet import gateways as real
+
+    cantine_regie, _ = payfip_world["regies"]
+    fake = NamedFakeGateway("fake-cantine")
+    real_gateway_for = real.gateway_for
+
+    def gateway_for(backend=None):
+        if backend is not None and backend.pk == cantine_regie.backend_id:
+            return fake
+        return real_gateway_for(backend)
+
+    monkeypatch.setattr("wallet.gateways.gateway_for", gateway_for)
+    monkeypatch.setattr("wallet.payments.gateway_for", gateway_for)
+    return fake
+
+
+def test_a_two_commune_basket_pays_its_payfip_step_on_payfips_page(
+    client, parent, payfip_world, cantine_gateway, fake_payfip, django_capture_on_commit_callbacks
+):
+    _, garderie_regie = payfip_world["regies"]
+    basket = fill_basket(parent, *payfip_world["options"])
+    number = checkout(client, basket, "card", total="12.80").json()["number"]
+    first, second = CardPayment.objects.filter(order_number=number).order_by("step")
+    with django_capture_on_commit_callbacks(execute=True):
+        report(first, "succeeded")
+
+    # Step 2 is PayFiP's: the page sends the parent to PayFiP with what the Treasury needs.
+    page = client.get(f"/espace/commandes/{number}/paiement/").content.decode()
+    second.refresh_from_db()
+    assert "Paiement 2/2 — Régie garderie d&#x27;Aiguilhe — 1,50" in page
+    assert f"{fake_payfip.url}/tpa/paiementws.web?idop={second.gateway_reference}" in page
+    asked = fake_payfip.last_request()
+    assert (asked["montant"], asked["mel"]) == ("150", parent.email)
+    assert asked["exer"] == str(this_year())  # the fiscal year, in Paris
+
+    # Paid there; PayFiP sends the parent back, and we ask PayFiP for the outcome.
+    fake_payfip.pay(second.gateway_reference)
+    with django_capture_on_commit_callbacks(execute=True):
+        back = client.get(f"/paiement/retour/{second.backend_id}/?idop={second.gateway_reference}")
+    assert back.status_code == 302
+    order = Order.objects.get(number=number)
+    assert order.status == PAID
+    share = RegieShare.objects.get(regie=garderie_regie)
+    assert (share.status, share.number) == (ShareStatus.PAID, f"GAR-{this_year()}-000001")
+    assert card_receipts_of(garderie_regie) == Decimal("1.50")
+    assert legs_of(garderie_regie) == 0
+
+
+def test_a_refused_payfip_step_is_asked_again_with_a_new_payment_for_another_card(
+    client, parent, payfip_world, cantine_gateway, fake_payfip
+):
+    top_up(parent, "11.30")  # the wallet pays the cantine's share: one PayFiP step only
+    basket = fill_basket(parent, *payfip_world["options"])
+    number = checkout(client, basket, "wallet+card", total="12.80").json()["number"]
+    (step,) = CardPayment.objects.filter(order_number=number)
+    first_idop = step.gateway_reference
+    fake_payfip.refuse(first_idop)
+    client.get(f"/paiement/retour/{step.backend_id}/?idop={first_idop}")
+    step.refresh_from_db()
+    assert step.status == "failed"
+
+    page = client.get(f"/espace/commandes/{number}/paiement/").content.decode()
+
+    step.refresh_from_db()
+    # PayFiP's refusal is final for its idOp: the step now follows a new one.
+    assert step.gateway_reference != first_idop
+    assert f"idop={step.gateway_reference}" in page

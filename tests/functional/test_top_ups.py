@@ -90,6 +90,7 @@ def test_a_top_up_of_each_offered_amount_starts_a_payment_intent_in_cents(
         "is_test": True,
         "client_secret": intent["client_secret"],
         "publishable_key": "pk_test_fake",
+        "redirect_url": None,
         "created_at": body["created_at"],
         "settled_at": None,
     }

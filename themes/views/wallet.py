@@ -81,6 +81,9 @@ def start_top_up(request):
         secrets = request.session.get(CLIENT_SECRETS, {})
         secrets[str(top_up.payment.pk)] = top_up.client_secret
         request.session[CLIENT_SECRETS] = secrets
+    if top_up.redirect_url:
+        # PayFiP takes the card on its own page, then sends the parent back to ours.
+        return redirect(top_up.redirect_url)
     return redirect("portail:wallet_top_up", pk=top_up.payment.pk)
 
 

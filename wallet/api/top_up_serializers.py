@@ -55,6 +55,14 @@ class TopUpSerializer(serializers.Serializer):
     publishable_key = serializers.CharField(
         allow_null=True, help_text=_("Clé publique Stripe pour Stripe.js ; null sinon.")
     )
+    redirect_url = serializers.CharField(
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "La page de paiement de la passerelle (PayFiP) où envoyer le payeur, à la création ; "
+            "null sinon."
+        ),
+    )
     created_at = serializers.DateTimeField(source="payment.created_at")
     settled_at = serializers.DateTimeField(source="payment.settled_at", allow_null=True)
 

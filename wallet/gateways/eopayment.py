@@ -229,6 +229,14 @@ class EopaymentGateway:
             raise InvalidWebhookSignature(f"{self.code}: unsigned response")
         return self._from_response(response, "")
 
+    def payer_url(self, gateway_reference: str) -> str | None:
+        """Where to send the payer for a payment asked earlier: PayFiP's page takes the idOp
+        again until it is paid or expires (eopayment builds it the same way). None for the bank
+        gateways, whose form is only given when the payment is asked."""
+        if self.code != PAYFIP:
+            return None
+        return self._payer_url(f"{payfip_ws.PAYMENT_URL}?idop={gateway_reference}")
+
     def reference_in(self, content: str | bytes) -> str | None:
         """The backend's payment reference a return names, read without asking anyone (PayFiP's
         idOp, `idop` from the browser, `idOp` from its server); None for the bank gateways."""
