@@ -741,15 +741,20 @@ DEMO_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def seed_access_requests() -> None:
-    """One decided request and one waiting, both at Rosières, so its agent sees every queue."""
+    """One decided request and one waiting at Rosières, so its agent sees every queue; and
+    Claire's access to Aiguilhe's garderie too, so her basket can span two communes, two régies
+    and two payment backends (Rosières' canteen on PayFiP, Aiguilhe on the test gateway)."""
     admin = User.objects.get(email=ADMIN_EMAIL)
     claire = User.objects.get(email=PARENT_EMAIL)
-    canteen_for_children = Product.objects.get(upc="rosieres-cantine-enfants")
-    accepted = ensure_access_request(
-        claire, canteen_for_children, reference_tax_income=Decimal("31200"), tax_shares=2
-    )
-    if accepted.is_undecided:
-        accept_access(accepted, tariff_bracket="QF de 900 à 1 500 €", by=admin)
+    for upc in ("rosieres-cantine-enfants", "aiguilhe-garderie-usager"):
+        accepted = ensure_access_request(
+            claire,
+            Product.objects.get(upc=upc),
+            reference_tax_income=Decimal("31200"),
+            tax_shares=2,
+        )
+        if accepted.is_undecided:
+            accept_access(accepted, tariff_bracket="QF de 900 à 1 500 €", by=admin)
 
     julien = seed_pending_parent()
     ensure_access_request(
