@@ -2,7 +2,7 @@
 
 A receipt is read once into a `Receipt` (plain values, a bounded number of queries whatever the
 number of lines), then rendered from templates/receipts/receipt.html by weasyprint. It lists
-the order's lines whose service belongs to the share's régie, at the unit price frozen on each
+the order's lines the checkout froze on the share, at the unit price frozen on each
 line, and how the share was paid. It lives in shop/ because it reads Oscar's orders, which the
 wallet (where régies live) may not import.
 
@@ -24,8 +24,7 @@ from oscar.core.loading import get_model
 
 from reservations.bookings import meal_lines
 from reservations.models import Beneficiary
-from wallet.models import BackendKind, RegieShare, ServiceRegie
-from wallet.regies import ServiceWithoutRegie, regie_ids_of_services
+from wallet.models import BackendKind, RegieShare
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -163,8 +162,8 @@ def _territory_name(regie) -> str:
 
 
 def _lines_of(share: RegieShare) -> list[ReceiptLine]:
-    """The order's lines whose service belongs to the share's régie, in order (3 queries, plus
-    one for the beneficiaries' names)."""
+    """The order's lines the share pays, in order (3 queries, plus one for the beneficiaries'
+    names)."""
     order = (
         Order.objects.filter(number=share.order_number)
         .prefetch_related(
@@ -179,10 +178,10 @@ def _lines_of(share: RegieShare) -> list[ReceiptLine]:
     )
     if order is None:
         return []
-    lines = list(order.lines.all())
-    services = {_service_id(line) for line in lines} - {None}
-    regies = _regies_of(services)
-    mine = [line for line in lines if regies.get(_service_id(line)) == share.regie_id]
+    # The lines the checkout froze on the share: a service moved to another régie since
+    # leaves its paid receipts as they were.
+    frozen = set(share.order_line_ids)
+    mine = [line for line in order.lines.all() if line.pk in frozen]
     meals = {meal.line_id: meal for meal in meal_lines(order)}
     names = {
         pk: f"{first} {last}".strip()
@@ -191,25 +190,6 @@ def _lines_of(share: RegieShare) -> list[ReceiptLine]:
         ).values_list("pk", "first_name", "last_name")
     }
     return [_receipt_line(line, meals.get(line.pk), names) for line in mine]
-
-
-def _service_id(line) -> int | None:
-    product = line.product
-    if product is None:
-        return None
-    return product.parent_id or product.pk
-
-
-def _regies_of(service_ids) -> dict[int, int]:
-    try:
-        return regie_ids_of_services(sorted(service_ids))
-    except ServiceWithoutRegie:
-        # A service detached from its régie since: its lines are on no receipt of the régie.
-        return dict(
-            ServiceRegie.objects.filter(service_id__in=service_ids).values_list(
-                "service_id", "regie_id"
-            )
-        )
 
 
 def _receipt_line(line, meal, names) -> ReceiptLine:

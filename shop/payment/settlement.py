@@ -21,7 +21,6 @@ from accounts.roles import ActorRole
 from reservations import bookings
 from wallet import ledger
 from wallet.models import AccountKind, Leg, RegieShare, ShareStatus
-from wallet.regies import regie_ids_of_services
 from wallet.rules import CENT, ZERO
 
 from . import processing, shares
@@ -40,7 +39,7 @@ def step_paid(order, payment) -> None:
         if mine and all(share.status == ShareStatus.CANCELLED for share in mine):
             processing.credit_late_card_payment(order, payment, mine[0].regie_id)
         return
-    lines = _lines_by_regie(order)
+    lines = _lines_by_regie(order, order_shares)
     card_parts = _card_parts_by_service(order, lines)
     now = timezone.now()
     for share in pending:
@@ -72,7 +71,7 @@ def step_cancelled(order, payment) -> None:
     ]
     if not pending:
         return
-    lines = _lines_by_regie(order)
+    lines = _lines_by_regie(order, order_shares)
     source = processing.wallet_source(order)
     now = timezone.now()
     for share in pending:
@@ -106,14 +105,15 @@ def _close_when_settled(order, order_shares: list[RegieShare]) -> None:
         order.set_status(status)
 
 
-def _lines_by_regie(order) -> dict[int, list]:
-    lines = list(order.lines.select_related("product").order_by("pk"))
-    service_of = {line.pk: line.product.parent_id or line.product_id for line in lines}
-    regies = regie_ids_of_services(set(service_of.values()))
-    by_regie = defaultdict(list)
-    for line in lines:
-        by_regie[regies[service_of[line.pk]]].append(line)
-    return by_regie
+def _lines_by_regie(order, order_shares: list[RegieShare]) -> dict[int, list]:
+    """The order's lines of each share, as the checkout froze them on the share."""
+    lines = order.lines.select_related("product").in_bulk(
+        [pk for share in order_shares for pk in share.order_line_ids]
+    )
+    return {
+        share.regie_id: [lines[pk] for pk in share.order_line_ids if pk in lines]
+        for share in order_shares
+    }
 
 
 def _card_parts_by_service(order, lines_by_regie) -> dict[int, dict]:

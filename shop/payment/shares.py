@@ -37,6 +37,7 @@ class ShareAmounts:
     regie: Regie
     amount: Decimal = ZERO
     wallet_amount: Decimal = ZERO
+    service_ids: set = field(default_factory=set)
 
     @property
     def card_amount(self) -> Decimal:
@@ -79,6 +80,7 @@ def split_by_regie(charges: list[Charge], wallet_by_service: dict[int, Decimal])
     for charge in charges:
         share = shares.setdefault(charge.regie_id, ShareAmounts(regies[charge.regie_id]))
         share.amount += charge.amount
+        share.service_ids.add(charge.service_id)
     regie_of_service = {c.service_id: c.regie_id for c in charges}
     for service_id, paid in wallet_by_service.items():
         shares[regie_of_service[service_id]].wallet_amount += paid
@@ -152,6 +154,10 @@ def record_shares(order, payer, shares: dict[int, ShareAmounts], steps: list[Pay
         for regie_id in (share.regie.pk for share in step.shares)
     }
     now = timezone.now()
+    # The lines the order creator has just written, still loaded on the order: no query.
+    lines_of = defaultdict(list)
+    for line in order.lines.all():
+        lines_of[line.product.parent_id or line.product_id].append(line.pk)
     rows = [
         RegieShare(
             order_number=order.number,
@@ -161,6 +167,7 @@ def record_shares(order, payer, shares: dict[int, ShareAmounts], steps: list[Pay
             wallet_amount=share.wallet_amount,
             card_amount=share.card_amount,
             card_payment=payment_of.get(regie_id),
+            order_line_ids=sorted(pk for sid in share.service_ids for pk in lines_of[sid]),
             status=ShareStatus.PAID if share.card_amount == 0 else ShareStatus.PENDING,
             paid_at=now if share.card_amount == 0 else None,
         )

@@ -438,3 +438,26 @@ def test_a_refused_payfip_step_is_asked_again_with_a_new_payment_for_another_car
     # PayFiP's refusal is final for its idOp: the step now follows a new one.
     assert step.gateway_reference != first_idop
     assert f"idop={step.gateway_reference}" in page
+
+
+def test_a_service_moved_to_another_regie_after_payment_leaves_its_receipts_as_they_were(
+    client, parent, world, gateways, django_capture_on_commit_callbacks
+):
+    from shop.receipts import receipt_of
+
+    cantine_regie, garderie_regie = world["regies"]
+    _, _, garderie = world["services"]
+    top_up(parent, "20.00")
+    basket = fill_basket(parent, *world["options"])
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout(client, basket, "wallet", total="12.80")
+
+    ServiceRegie.objects.filter(service=garderie).update(regie=cantine_regie)
+
+    garderie_share = RegieShare.objects.get(regie=garderie_regie)
+    cantine_share = RegieShare.objects.get(regie=cantine_regie)
+    assert [line.service for line in receipt_of(garderie_share).lines] == ["Garderie d'Aiguilhe"]
+    assert sorted(line.service for line in receipt_of(cantine_share).lines) == [
+        "Accueil de loisirs",
+        "Cantine de Rosières",
+    ]

@@ -241,6 +241,9 @@ class RegieShare(models.Model):
         on_delete=models.PROTECT,
         related_name="shares",
     )
+    # The order lines this share pays, frozen at checkout: moving a service to another régie
+    # later changes neither what a share's settlement confirms nor what its receipt lists.
+    order_line_ids = models.JSONField(_("lignes de la commande"), default=list, blank=True)
     status = models.CharField(
         _("état"), max_length=10, choices=ShareStatus.choices, default=ShareStatus.PENDING
     )
