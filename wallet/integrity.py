@@ -1,9 +1,10 @@
 """The ledger's invariants, checked against what is written: every transfer has at least two
-legs summing to zero, every pot's cached balance equals the sum of its legs, and no order line
-(a booked meal) was refunded more than it was paid. System accounts cache no balance: theirs is
-the sum of their legs (wallet/ledger.py), so only the pots' caches are compared.
+legs summing to zero, and to zero within each régie it touches (every leg has its régie), every
+pot's cached balance equals the sum of its legs, and no order line (a booked meal) was refunded
+more than it was paid. System accounts cache no balance: theirs is the sum of their legs
+(wallet/ledger.py), so only the pots' caches are compared.
 
-Three aggregate queries whatever the size of the ledger; wallet.tasks runs them on a schedule
+Four aggregate queries whatever the size of the ledger; wallet.tasks runs them on a schedule
 and raises the alarm. Amounts are compared to the cent: SQLite (the embedded default) adds
 decimals in floating point, whose last digits are noise, not money."""
 
@@ -13,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, Round
 
-from .models import POT_KINDS, LedgerAccount, Transfer, TransferKind
+from .models import POT_KINDS, LedgerAccount, Leg, Transfer, TransferKind
 from .rules import ZERO
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -47,10 +48,22 @@ class OverRefundedLine:
 
 
 @dataclass(frozen=True)
+class UnbalancedRegie:
+    """A transfer whose legs of one régie (None: legs with no régie) do not sum to zero: every
+    amount belongs to a régie, and a transfer moves money within each régie it touches (what
+    the general pot pays for a service is in the service's régie, DESIGN.md)."""
+
+    transfer_id: int
+    regie_id: int | None
+    total: Decimal
+
+
+@dataclass(frozen=True)
 class IntegrityReport:
     unbalanced_transfers: list[UnbalancedTransfer] = field(default_factory=list)
     balance_mismatches: list[BalanceMismatch] = field(default_factory=list)
     over_refunded_lines: list[OverRefundedLine] = field(default_factory=list)
+    unbalanced_regies: list[UnbalancedRegie] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -58,6 +71,7 @@ class IntegrityReport:
             not self.unbalanced_transfers
             and not self.balance_mismatches
             and not self.over_refunded_lines
+            and not self.unbalanced_regies
         )
 
     @property
@@ -66,6 +80,7 @@ class IntegrityReport:
             "unbalanced_transfers": len(self.unbalanced_transfers),
             "balance_mismatches": len(self.balance_mismatches),
             "over_refunded_lines": len(self.over_refunded_lines),
+            "unbalanced_regies": len(self.unbalanced_regies),
         }
 
     def describe(self) -> str:
@@ -75,7 +90,8 @@ class IntegrityReport:
         lines = [
             f"Ledger integrity: {len(self.unbalanced_transfers)} unbalanced transfer(s), "
             f"{len(self.balance_mismatches)} account(s) whose cached balance is wrong, "
-            f"{len(self.over_refunded_lines)} order line(s) refunded more than they were paid."
+            f"{len(self.over_refunded_lines)} order line(s) refunded more than they were paid, "
+            f"{len(self.unbalanced_regies)} transfer part(s) unbalanced within a régie."
         ]
         for problem in self.unbalanced_transfers:
             lines.append(
@@ -92,6 +108,12 @@ class IntegrityReport:
                 f"- order line {problem.order_line_id} (order {problem.order_number}): "
                 f"paid {problem.paid}, refunded {problem.refunded} in {problem.refunds} refund(s)"
             )
+        for problem in self.unbalanced_regies:
+            regie = problem.regie_id or "none"
+            lines.append(
+                f"- transfer {problem.transfer_id}: its legs of régie {regie} sum to "
+                f"{problem.total}" + ("" if problem.regie_id else " (legs with no régie)")
+            )
         return "\n".join(lines)
 
 
@@ -101,6 +123,7 @@ def check_ledger() -> IntegrityReport:
         unbalanced_transfers=_unbalanced_transfers(),
         balance_mismatches=_balance_mismatches(),
         over_refunded_lines=_over_refunded_lines(),
+        unbalanced_regies=_unbalanced_regies(),
     )
 
 
@@ -116,6 +139,17 @@ def _unbalanced_transfers() -> list[UnbalancedTransfer]:
         .values_list("pk", "total", "leg_count")
     )
     return [UnbalancedTransfer(pk, total, legs) for pk, total, legs in transfers]
+
+
+def _unbalanced_regies() -> list[UnbalancedRegie]:
+    parts = (
+        Leg.objects.values("transfer_id", "regie_id")
+        .annotate(total=Sum("amount"), total_in_cents=Round(Sum("amount"), 2))
+        .filter(~Q(total_in_cents=0) | Q(regie_id__isnull=True))
+        .order_by("transfer_id", "regie_id")
+        .values_list("transfer_id", "regie_id", "total")
+    )
+    return [UnbalancedRegie(*part) for part in parts]
 
 
 def _balance_mismatches() -> list[BalanceMismatch]:

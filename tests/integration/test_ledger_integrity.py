@@ -18,14 +18,19 @@ from tests.functional.test_bookings_api import book_and_pay
 from tests.reservations_factories import BeneficiaryFactory
 from tests.shop_data import make_service
 from wallet import integrity, ledger
-from wallet.models import AccountKind, LedgerAccount, Leg, Transfer, TransferKind
+from wallet.models import AccountKind, LedgerAccount, Leg, Regie, Transfer, TransferKind
 from wallet.tasks import check_ledger_integrity
 
 Line = get_model("order", "Line")
 
 pytestmark = pytest.mark.django_db
 
-CLEAN = {"unbalanced_transfers": 0, "balance_mismatches": 0, "over_refunded_lines": 0}
+CLEAN = {
+    "unbalanced_transfers": 0,
+    "balance_mismatches": 0,
+    "over_refunded_lines": 0,
+    "unbalanced_regies": 0,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -79,10 +84,10 @@ def test_a_clean_ledger_reports_nothing_and_emails_no_one(
     assert mail.outbox == []
 
 
-def test_the_check_costs_three_queries_whatever_the_size_of_the_ledger(
+def test_the_check_costs_four_queries_whatever_the_size_of_the_ledger(
     parent, django_assert_num_queries
 ):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         integrity.check_ledger()
 
 
@@ -102,7 +107,13 @@ def test_a_leg_written_behind_the_ledgers_back_is_found_logged_and_emailed_to_th
             counts = check_ledger_integrity()
 
     # The transfer no longer sums to zero, and the pot's cached balance misses the 10 €.
-    assert counts == {"unbalanced_transfers": 1, "balance_mismatches": 1, "over_refunded_lines": 0}
+    # The leg has no régie either: every amount belongs to one.
+    assert counts == {
+        "unbalanced_transfers": 1,
+        "balance_mismatches": 1,
+        "over_refunded_lines": 0,
+        "unbalanced_regies": 1,
+    }
     report = integrity.check_ledger()
     assert [(p.transfer_id, p.total, p.legs) for p in report.unbalanced_transfers] == [
         (record.pk, Decimal("10.00"), 3)
@@ -134,6 +145,7 @@ def test_a_cached_balance_changed_behind_the_ledgers_back_is_found(parent):
         "unbalanced_transfers": 0,
         "balance_mismatches": 1,
         "over_refunded_lines": 0,
+        "unbalanced_regies": 0,
     }
     assert report.balance_mismatches[0].account_id == pot.pk
 
@@ -184,8 +196,8 @@ def refund_behind_the_ledgers_back(booking, amount: str, key: str) -> Transfer:
     )
     Leg.objects.bulk_create(
         [
-            Leg(transfer=record, account=refunds, amount=-Decimal(amount)),
-            Leg(transfer=record, account=pot, amount=Decimal(amount)),
+            Leg(transfer=record, account=refunds, amount=-Decimal(amount), regie=pot.regie),
+            Leg(transfer=record, account=pot, amount=Decimal(amount), regie=pot.regie),
         ]
     )
     LedgerAccount.objects.filter(pk=pot.pk).update(balance=pot.balance + Decimal(amount))
@@ -237,3 +249,22 @@ def test_a_booking_refunded_more_than_it_was_paid_is_reported_and_emailed(
     assert counts == {**CLEAN, "over_refunded_lines": 1}
     assert "1 order line(s) refunded more than they were paid" in mail.outbox[0].body
     assert "paid 0.00, refunded 3.30 in 1 refund(s)" in mail.outbox[0].body
+
+
+def test_a_leg_moved_to_another_regie_behind_the_ledgers_back_is_found(parent):
+    record = Transfer.objects.get(idempotency_key="top-up")
+    leg = record.legs.order_by("pk").first()
+    other = Regie.objects.create(
+        name="Autre régie", code="autre", backend=leg.regie.backend, commune=PartnerFactory()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE wallet_leg SET regie_id = %s WHERE id = %s", [other.pk, leg.pk])
+
+    report = integrity.check_ledger()
+
+    assert report.counts == {**CLEAN, "unbalanced_regies": 2}
+    assert {(p.transfer_id, p.regie_id) for p in report.unbalanced_regies} == {
+        (record.pk, other.pk),
+        (record.pk, leg.regie_id),
+    }
+    assert report.unbalanced_transfers == []  # the transfer itself still sums to zero
