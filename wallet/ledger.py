@@ -303,7 +303,9 @@ def credit_top_up(
 ) -> Transfer:
     """Card money received (the gateway said so) goes into the owner's general pot, received
     by `regie_id` (the platform régie holding that pot by default)."""
-    pot = general_pot(owner, regie_id)
+    # The pot is opened in its territory's platform régie, whichever régie received the card
+    # money (a late card payment's, say): that régie then owes it to the pot's.
+    pot = general_pot(owner)
     regie_id = regie_id or pot.regie_id
     receipts = system_account(AccountKind.CARD_RECEIPTS, regie_id=regie_id)
     return transfer(

@@ -499,6 +499,10 @@ def test_a_card_payment_that_succeeds_after_its_order_was_cancelled_credits_the_
 
     assert Order.objects.get().status == CANCELLED
     assert general_pot(parent) == Decimal("3.30")
+    # Received by the service's régie, held in a pot of the platform régie, as every general pot.
+    pot = LedgerAccount.objects.get(owner=parent, kind=AccountKind.GENERAL_POT)
+    assert pot.regie.kind == "platform"
+    assert {leg.regie for leg in pot.legs.all()} == {payment.regie}
 
 
 def test_the_gateway_unreachable_at_checkout_leaves_the_order_waiting_and_a_retry_pays_it(
