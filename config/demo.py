@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -661,6 +662,10 @@ def seed_regisseur(regisseur: Regisseur, regies: dict[str, Regie]) -> tuple[User
     # alone (wallet.dashboard.regies.sync_regisseur_permission), which show only their régies.
     user = ensure_account(
         regisseur.email, first_name="Régisseur", last_name=regisseur.last_name, is_staff=False
+    )
+    # An early version of this seed gave them the agents' dashboard access: taken back.
+    user.user_permissions.remove(
+        *Permission.objects.filter(content_type__app_label="partner", codename="dashboard_access")
     )
     for code in regisseur.regies:
         regies[code].regisseurs.add(user)

@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 from oscar.core.loading import get_model
@@ -200,6 +201,17 @@ def test_the_regisseurs_are_listed_by_their_regies_and_by_no_commune(demo_world)
         # The régie screens' permission, given for being listed by a régie; no other.
         assert user.has_perm("wallet.view_regie")
         assert not user.has_perm("partner.dashboard_access")
+
+
+def test_reseeding_takes_back_the_agents_dashboard_access_an_early_seed_gave(demo_world):
+    regisseur = User.objects.get(email="regisseur.rosieres@portail-famille.test")
+    regisseur.user_permissions.add(Permission.objects.get(codename="dashboard_access"))
+
+    seed_demo()
+
+    regisseur = User.objects.get(pk=regisseur.pk)
+    assert not regisseur.has_perm("partner.dashboard_access")
+    assert regisseur.has_perm("wallet.view_regie")
 
 
 def test_a_regisseur_logs_in_where_the_demo_says_and_lands_on_their_regies(demo_world, client):
