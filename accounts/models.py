@@ -59,3 +59,67 @@ class User(AbstractUser):
     @property
     def is_validated(self) -> bool:
         return self.validated_at is not None
+
+
+class NotificationKind(models.TextChoices):
+    """The e-mails a family may turn off one by one (reminders, summaries, confirmations)."""
+
+    DEADLINE_REMINDER = "deadline_reminder", _("Rappel la veille d'une date limite de réservation")
+    UNBOOKED_WEEK = "unbooked_week", _("Semaine à venir sans réservation")
+    LOW_BALANCE = "low_balance", _("Solde du porte-monnaie bas")
+    WEEKLY_SUMMARY = "weekly_summary", _("Résumé de la semaine à venir")
+    ORDER_CONFIRMATION = "order_confirmation", _("Confirmation de paiement d'une commande")
+    CANCELLATION_CONFIRMATION = "cancellation_confirmation", _("Confirmation d'annulation")
+    TOP_UP_CONFIRMATION = "top_up_confirmation", _("Confirmation de rechargement")
+
+
+class NotificationOptOut(models.Model):
+    """One kind of e-mail an account turned off. No row means the e-mail is sent: every kind is
+    on by default, and a new kind needs no migration."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte"),
+        on_delete=models.CASCADE,
+        related_name="notification_opt_outs",
+    )
+    kind = models.CharField(_("type"), max_length=40, choices=NotificationKind.choices)
+    created_at = models.DateTimeField(_("désabonné le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("désabonnement")
+        verbose_name_plural = _("désabonnements")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kind"], name="accounts_opt_out_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.account} – {self.get_kind_display()}"
+
+
+class SentReminder(models.Model):
+    """A reminder sent to a family for one period: the unique key makes the periodic task
+    idempotent, so a re-run (or two workers) never sends the same reminder twice."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte"),
+        on_delete=models.CASCADE,
+        related_name="sent_reminders",
+    )
+    kind = models.CharField(_("type"), max_length=40, choices=NotificationKind.choices)
+    # What the reminder is about, e.g. "2026-12-07" (a week) or "service-12:2026-12-07".
+    period = models.CharField(_("période"), max_length=80)
+    sent_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rappel envoyé")
+        verbose_name_plural = _("rappels envoyés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "kind", "period"], name="accounts_sent_reminder_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account} – {self.get_kind_display()} – {self.period}"
