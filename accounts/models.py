@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -123,3 +125,60 @@ class SentReminder(models.Model):
 
     def __str__(self):
         return f"{self.account} – {self.get_kind_display()} – {self.period}"
+
+
+def new_feed_token() -> str:
+    # 256 bits: the address is the only key to the child's calendar (no login in a calendar app).
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """The private address of a child's calendar (an iCalendar feed a calendar app subscribes to
+    without logging in). Regenerating it replaces the token: the old address answers 404."""
+
+    beneficiary = models.OneToOneField(
+        "reservations.Beneficiary",
+        verbose_name=_("bénéficiaire"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agenda d'un bénéficiaire")
+        verbose_name_plural = _("agendas des bénéficiaires")
+
+    def __str__(self):
+        return str(self.beneficiary)
+
+
+class AccountClosure(models.Model):
+    """Who closed an account and when (RGPD): the account row itself stays, anonymised, because
+    the orders, ledger and receipts the law keeps point to it. `reference` is what the former
+    holder quotes to the régie."""
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte"),
+        on_delete=models.PROTECT,
+        related_name="closure",
+    )
+    reference = models.CharField(_("référence"), max_length=40, unique=True)
+    closed_at = models.DateTimeField(_("fermé le"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fermé par"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # What was erased, by kind ("documents": 3 …): the proof, without the data.
+    erased = models.JSONField(_("données effacées"), default=dict)
+
+    class Meta:
+        verbose_name = _("fermeture de compte")
+        verbose_name_plural = _("fermetures de compte")
+
+    def __str__(self):
+        return self.reference
