@@ -5,7 +5,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import holidays
 from django.core.cache import cache
@@ -149,11 +149,16 @@ def _windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -
     if not calendars:
         return {}
     closures = defaultdict(dict)
-    for calendar_id, day, reason in Closure.objects.filter(
+    # A class's or a group's closure leaves the day open to the other children: not here.
+    for calendar_id, first, last, reason in Closure.objects.filter(
         calendar_id__in=[calendar.pk for calendar in calendars.values()],
-        date__range=(start, end),
-    ).values_list("calendar_id", "date", "reason"):
-        closures[calendar_id][day] = reason
+        date__lte=end,
+        end_date__gte=start,
+        school_class="",
+        group="",
+    ).values_list("calendar_id", "date", "end_date", "reason"):
+        for offset in range((min(last, end) - max(first, start)).days + 1):
+            closures[calendar_id][max(first, start) + timedelta(days=offset)] = reason
     holidays_by_zone = {
         zone: tuple(p for p in school_holidays_of_zone(zone) if p.start <= end and p.end >= start)
         for zone in {calendar.school_zone for calendar in calendars.values()}

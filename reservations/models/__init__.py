@@ -6,7 +6,7 @@ from .access import (
     DocumentKind,
     ServiceAccess,
 )
-from .beneficiaries import Beneficiary, Relation, SchoolClass
+from .beneficiaries import Beneficiary, Diet, Relation, SchoolClass
 from .bookings import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
 from .calendars import (
     Closure,
@@ -22,6 +22,7 @@ from .calendars import (
     TariffMode,
     TariffRow,
 )
+from .caterer import CatererRecipient, HeadcountSnapshot
 
 __all__ = [
     "ACTIVE_BOOKING_STATUSES",
@@ -32,9 +33,12 @@ __all__ = [
     "AccessRequirements",
     "AccessStatus",
     "Beneficiary",
+    "CatererRecipient",
     "Closure",
     "DeadlineKind",
+    "Diet",
     "DocumentKind",
+    "HeadcountSnapshot",
     "OpeningPeriod",
     "Relation",
     "Residence",

@@ -27,6 +27,15 @@ class SchoolClass(models.TextChoices):
     ADULT = "ADULTE", _("Adulte")
 
 
+class Diet(models.TextChoices):
+    """The meal a canteen serves a child instead of the day's menu; a medical diet is a PAI."""
+
+    STANDARD = "", _("Repas standard")
+    NO_PORK = "sans_porc", _("Sans porc")
+    NO_MEAT = "sans_viande", _("Sans viande")
+    VEGETARIAN = "vegetarien", _("Végétarien")
+
+
 class Beneficiary(models.Model):
     """Someone meals are booked for: a child of the account holder ("filiation"), or the holder
     themself for an adult who eats at the canteen."""
@@ -53,6 +62,7 @@ class Beneficiary(models.Model):
     )
     has_pai = models.BooleanField(_("PAI (projet d'accueil individualisé)"), default=False)
     pai_details = models.TextField(_("allergies, protocole médical"), blank=True)
+    diet = models.CharField(_("régime"), max_length=20, choices=Diet.choices, blank=True)
     additional_information = models.TextField(_("informations complémentaires"), blank=True)
     # A beneficiary with bookings is archived, never deleted: the bookings keep their history.
     archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True)

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .. import rules
+from .beneficiaries import SchoolClass
 
 
 class SchoolZone(models.TextChoices):
@@ -185,7 +186,9 @@ class OpeningPeriod(models.Model):
 
 
 class Closure(models.Model):
-    """An exceptional closure decided by the commune (strike, school trip)."""
+    """An exceptional closure decided by the commune (strike, school trip), from `date` to
+    `end_date` included: of the whole service, or only of a school class or group (then the day
+    stays open for the other children)."""
 
     calendar = models.ForeignKey(
         ServiceCalendar,
@@ -194,6 +197,17 @@ class Closure(models.Model):
         related_name="closures",
     )
     date = models.DateField(_("date"))
+    end_date = models.DateField(_("jusqu'au"))
+    school_class = models.CharField(
+        _("classe"),
+        max_length=10,
+        choices=SchoolClass.choices,
+        blank=True,
+        help_text=_("Vide : toutes les classes."),
+    )
+    group = models.CharField(
+        _("groupe"), max_length=100, blank=True, help_text=_("Vide : tous les groupes.")
+    )
     reason = models.CharField(_("motif"), max_length=200)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -210,11 +224,32 @@ class Closure(models.Model):
         verbose_name_plural = _("fermetures exceptionnelles")
         ordering = ["date", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["calendar", "date"], name="one_closure_per_day")
+            # Overlapping ranges are refused by reservations/closures.py under the day locks.
+            models.UniqueConstraint(
+                fields=["calendar", "date", "school_class", "group"], name="one_closure_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("date")), name="closure_ends_after_start"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.date:%d/%m/%Y} — {self.reason}"
+        days = (
+            f"{self.date:%d/%m/%Y}"
+            if self.end_date == self.date
+            else f"{self.date:%d/%m/%Y} – {self.end_date:%d/%m/%Y}"
+        )
+        return f"{days} — {self.reason}"
+
+    def save(self, *args, **kwargs):
+        # A closure of one day is given its date only (the admin, the tests).
+        if self.end_date is None:
+            self.end_date = self.date
+        super().save(*args, **kwargs)
+
+    @property
+    def whole_service(self) -> bool:
+        return not self.school_class and not self.group
 
 
 class SchoolHoliday(models.Model):
