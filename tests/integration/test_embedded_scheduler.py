@@ -126,7 +126,8 @@ def test_each_task_runs_at_start_then_when_its_schedule_says(caplog):
         if r.getMessage().startswith(f"Periodic task {INTEGRITY} done")
     ]
     assert done and done[-1].endswith(
-        "{'unbalanced_transfers': 0, 'balance_mismatches': 0, 'over_refunded_lines': 0}"
+        "{'unbalanced_transfers': 0, 'balance_mismatches': 0, 'over_refunded_lines': 0, "
+        "'unbalanced_regies': 0}"
     )
 
 
