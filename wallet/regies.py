@@ -110,7 +110,7 @@ def attach_service_to_commune_regie(service, commune) -> ServiceRegie:
         "pk"
     ).first() or _create_regie(
         code=_free_code((commune.code or f"commune-{commune.pk}")[:24]),
-        name=_("Régie de %(commune)s") % {"commune": commune.name},
+        name=regie_name_of(commune.name),
         kind=RegieKind.SERVICES,
         site=None,
         commune=commune,
@@ -122,6 +122,13 @@ def attach_service_to_commune_regie(service, commune) -> ServiceRegie:
         link = ServiceRegie.objects.get(service=service)
     forget_service_regies()
     return link
+
+
+def regie_name_of(commune_name: str) -> str:
+    """ "Régie de Rosières", "Régie d'Aiguilhe": French elides "de" before a vowel sound."""
+    if commune_name[:1].lower() in "aâàeéèêëiîïoôuùûüy":
+        return _("Régie d'%(commune)s") % {"commune": commune_name}
+    return _("Régie de %(commune)s") % {"commune": commune_name}
 
 
 def platform_backend() -> PaymentBackendAccount:
