@@ -98,14 +98,26 @@ def _calendar_window(service, start: date, end: date) -> CalendarWindow:
         ) from None
 
 
-def school_dates(service_id: int, today: date) -> tuple[date | None, date | None]:
-    """The end of the term and of the school year of `today` for the service's school zone:
+def school_dates(service_id: int, day: date) -> tuple[date | None, date | None]:
+    """The end of the term and of the school year of `day` for the service's school zone:
     the default and the latest end of a pattern. (None, None) without a calendar."""
     calendar = ServiceCalendar.objects.filter(service_id=service_id).only("school_zone").first()
     if calendar is None:
         return None, None
     holidays = school_holidays_of_zone(calendar.school_zone)
-    return recurrence.term_end(today, holidays), recurrence.school_year_end(today, holidays)
+    return recurrence.term_end(day, holidays), recurrence.school_year_end(day, holidays)
+
+
+def default_end(service_id: int, start: date) -> date:
+    """The end of the term `start` is in, for the service's zone: where a pattern stops when
+    the parent does not say. Raises UnknownService, or PatternError without a calendar or
+    without school holidays known that far."""
+    service = _service(service_id)
+    term_end, _year_end = school_dates(service.pk, start)
+    if term_end is None:
+        _calendar_window(service, start, start)  # no calendar: say so
+        raise PatternError(_("Indiquez la date de fin."), "end")
+    return term_end
 
 
 def preview_recurring_meals(

@@ -3,12 +3,21 @@
 from django.urls import include, path
 
 from .api.planning import BasketMealsView, CalendarView
+from .api.recurring import RecurringMealsView, RepeatMealsView
 
 urlpatterns = [
     path("beneficiaries/", include("reservations.api.beneficiaries")),
     path("services/", include("reservations.api.services")),
     path("access-requests/", include("reservations.api.access")),
     path("reservations/basket/", BasketMealsView.as_view(), name="reservations-basket"),
+    path(
+        "reservations/basket/recurring/",
+        RecurringMealsView.as_view(),
+        name="reservations-basket-recurring",
+    ),
+    path(
+        "reservations/basket/repeat/", RepeatMealsView.as_view(), name="reservations-basket-repeat"
+    ),
     path("reservations/calendar/", CalendarView.as_view(), name="reservations-calendar"),
     path("reservations/", include("reservations.api.bookings")),
 ]
