@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_notifications
 
 app_name = "accounts"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("me/", api.ProfileView.as_view(), name="me"),
     path("me/email/", api.EmailChangeView.as_view(), name="change-email"),
     path("me/password/", api.PasswordChangeView.as_view(), name="change-password"),
+    path(
+        "me/notifications/",
+        api_notifications.NotificationPreferencesView.as_view(),
+        name="notifications",
+    ),
     path("password-reset/", api.PasswordResetView.as_view(), name="password-reset"),
     path(
         "password-reset/confirm/",

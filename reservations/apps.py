@@ -10,7 +10,7 @@ class ReservationsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
         from oscar.apps.order.signals import order_placed, order_status_changed
 
-        from . import receivers
+        from . import confirmations, receivers
         from .calendars import forget_school_holidays
         from .models import SchoolHoliday
 
@@ -18,6 +18,7 @@ class ReservationsConfig(AppConfig):
         order_status_changed.connect(
             receivers.follow_order_status, dispatch_uid="reservations.follow_order_status"
         )
+        confirmations.connect()
         for signal in (post_save, post_delete):
             signal.connect(
                 forget_school_holidays,

@@ -381,6 +381,9 @@ def cancel_bookings(
         event_type = PaymentEventType.objects.get_or_create(name=WALLET_REFUND_EVENT)[0]
         for booking in locked:
             _refund(booking, by=by, role=role, event_type=event_type)
+        from .signals import bookings_cancelled  # the confirmation e-mail, after commit
+
+        bookings_cancelled.send(Booking, bookings=locked, by=by, role=role, reason=reason)
     return list(
         Booking.objects.filter(pk__in=ids)
         .select_related("beneficiary", "service", "commune")

@@ -7,6 +7,7 @@ from .views import (
     bookings,
     checkout,
     family,
+    notifications,
     orders,
     planning,
     public,
@@ -29,4 +30,5 @@ urlpatterns = [
     *bookings.urlpatterns,
     *orders.urlpatterns,
     *receipts.urlpatterns,
+    *notifications.urlpatterns,
 ]

@@ -27,7 +27,7 @@ from .gateways.stripe import StripeGateway, event_from_payload
 from .models import CardPayment, CardPaymentPurpose, CardPaymentStatus, GatewayEventRecord
 from .money import euros
 from .regies import platform_regie_of_pot_owner
-from .signals import card_payment_settled
+from .signals import card_payment_settled, top_up_credited
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +225,8 @@ def settle_card_payment(reported: GatewayPayment) -> CardPayment | None:
                 regie_id=payment.regie_id,
             )
         payment.save(update_fields=["status", "settled_at", "transfer", "updated_at"])
+        if status == SUCCEEDED and payment.purpose == CardPaymentPurpose.TOP_UP:
+            top_up_credited.send(sender=CardPayment, payment=payment)
         if payment.purpose == CardPaymentPurpose.ORDER:
             card_payment_settled.send(sender=CardPayment, payment=payment)
     return payment

@@ -328,7 +328,11 @@ CELERY_BEAT_SCHEDULE = {
     "wallet-poll-payments": {"task": "wallet.tasks.poll_unfinished_payments", "schedule": 300},
     # Paid shares are numbered right after their checkout; this numbers any a crash left behind.
     "wallet-number-paid-shares": {"task": "wallet.tasks.number_paid_shares", "schedule": 60},
+    # Deadline, unbooked-week, low-balance reminders and the weekly summary: each sent once.
+    "reservations-send-reminders": {"task": "reservations.tasks.send_reminders", "schedule": 3600},
 }
+# Below this (euros, general pot + a service's pot) a family using the service is reminded.
+LOW_BALANCE_THRESHOLD = env_str("LOW_BALANCE_THRESHOLD", "5.00")
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from oscar.apps.payment.exceptions import UnableToTakePayment
@@ -24,6 +25,7 @@ from shop.payment import processing
 from shop.payment.constants import ORDER_CANCELLED, ORDER_PAID, PaymentMethod
 from shop.payment.exceptions import BasketNotFound, CheckoutRefused, WalletShortfall
 from wallet import payments
+from wallet.forecast import forecast_of
 from wallet.models import AccountKind, CardPaymentStatus
 from wallet.selectors import statement_of
 
@@ -196,6 +198,7 @@ def order_confirmation_view(request, number):
             "outcome": outcome,
             "bookings": bookings,
             "state": state,
+            "forecast": forecast_of(request.user, today=timezone.localdate()),
             "card_to_pay": state == "pending"
             and payment is not None
             and payment.status not in payments.FINAL_STATUSES,

@@ -1,8 +1,11 @@
 """The parent's space home ("Mon espace"), and its navigation shared by every page of it."""
 
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+
+from wallet.forecast import forecast_of
 
 from ..access import parent_required, signed_in_required
 
@@ -22,6 +25,12 @@ SPACE_MENU = (
 
 class SpaceHomeView(TemplateView):
     template_name = "themes/space/home.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        return super().get_context_data(
+            **kwargs, forecast=forecast_of(self.request.user, today=today)
+        )
 
 
 class AwaitingValidationView(TemplateView):

@@ -8,12 +8,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from wallet import payments
 from wallet.api.top_ups import top_up_of
+from wallet.forecast import forecast_of
 from wallet.models import AccountKind, CardPaymentStatus
 from wallet.money import euros
 from wallet.selectors import (
@@ -52,6 +54,7 @@ def _wallet_page(request, form):
         "movements": hydrate_movements(page.object_list),
         "form": form,
         "amounts": payments.top_up_amounts(),
+        "forecast": forecast_of(request.user, today=timezone.localdate()),
     }
     return render(request, "themes/wallet/wallet.html", context)
 

@@ -3,6 +3,7 @@ their movements. Open to an account awaiting validation, which sees its (empty) 
 
 from django.http import Http404
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -10,6 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..forecast import forecast_of
 from ..models import Leg
 from ..selectors import hydrate_movements, movements_of, pots_of, statement_of
 from .statement_serializers import MovementFilterSerializer, MovementSerializer, WalletSerializer
@@ -31,7 +33,9 @@ class WalletView(APIView):
         responses={200: WalletSerializer},
     )
     def get(self, request):
-        return Response(WalletSerializer(statement_of(request.user)).data)
+        forecast = forecast_of(request.user, today=timezone.localdate())
+        context = {"forecast": forecast}
+        return Response(WalletSerializer(statement_of(request.user), context=context).data)
 
 
 @extend_schema(tags=["wallet"])

@@ -3,10 +3,12 @@ history of their movements. Amounts are strings with two decimals ("15.00"); `di
 are ready to show, in French ("15,00 €")."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..money import euros, signed_euros
 from ..selectors import pot_name
+from .forecast_serializers import ForecastSerializer
 
 
 class PotCommuneSerializer(serializers.Serializer):
@@ -46,9 +48,17 @@ class WalletSerializer(serializers.Serializer):
     )
     total_display = serializers.SerializerMethodField(help_text=_("« 40,00 € »"))
     pots = PotSerializer(many=True)
+    forecast = serializers.SerializerMethodField(
+        help_text=_("La prévision : le solde après les repas non payés et le panier, et sa durée.")
+    )
 
     def get_total_display(self, statement) -> str:
         return euros(statement.total)
+
+    @extend_schema_field(ForecastSerializer(allow_null=True))
+    def get_forecast(self, statement) -> dict | None:
+        forecast = self.context.get("forecast")
+        return None if forecast is None else ForecastSerializer(forecast).data
 
 
 class MovementPotSerializer(serializers.Serializer):
