@@ -22,8 +22,7 @@ from wallet.numbering import number_paid_shares
 from wallet.selectors import statement_of
 
 from .bookings import ORDER_PAID
-from .calendars import calendar_windows
-from .models import Booking
+from .models import Booking, Closure
 
 logger = logging.getLogger(__name__)
 Order = get_model("order", "Order")
@@ -114,15 +113,10 @@ def send_cancellation_confirmations(booking_ids: list[int], role: str) -> int:
     )
     if not cancelled:
         return 0
-    windows = calendar_windows(
-        {b.service_id for b in cancelled},
-        min(b.date for b in cancelled),
-        max(b.date for b in cancelled),
-    )
+    closed = _closures_covering(cancelled)
     by_account = defaultdict(list)
     for booking in cancelled:
-        window = windows.get(booking.service_id)
-        if window is not None and not window.day_state(booking.date).open:
+        if any(_covers(closure, booking) for closure in closed[booking.service_id]):
             continue
         booking.refunded = (
             ledger.refunded_for_order_line(booking.order_line_id) if booking.order_line_id else 0
@@ -150,6 +144,28 @@ def send_cancellation_confirmations(booking_ids: list[int], role: str) -> int:
             mandatory=not by_parent,
         )
     return sent
+
+
+def _closures_covering(bookings) -> dict[int, list[Closure]]:
+    """Service id → the closures of its calendar over the bookings' dates, in one query."""
+    found = defaultdict(list)
+    for closure in Closure.objects.filter(
+        calendar__service_id__in={b.service_id for b in bookings},
+        date__lte=max(b.date for b in bookings),
+        end_date__gte=min(b.date for b in bookings),
+    ).select_related("calendar"):
+        found[closure.calendar.service_id].append(closure)
+    return found
+
+
+def _covers(closure, booking) -> bool:
+    """Whether this closure is what cancelled the booking: its dates, its class and group."""
+    beneficiary = booking.beneficiary
+    return (
+        closure.date <= booking.date <= closure.end_date
+        and closure.school_class in ("", beneficiary.school_class)
+        and closure.group in ("", beneficiary.group)
+    )
 
 
 # --- Top-ups ----------------------------------------------------------------------------------

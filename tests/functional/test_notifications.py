@@ -13,6 +13,7 @@ from accounts import notifications
 from accounts.models import NotificationKind, NotificationOptOut
 from accounts.roles import ActorRole
 from reservations.bookings import cancel_booking
+from reservations.closures import close_day
 from reservations.models import Booking
 from shop.checkout import checkout as checkout_basket
 from tests.booking_factories import (
@@ -362,3 +363,18 @@ def test_the_forecast_reads_a_fixed_number_of_queries(
         make_booking(alice, service=service, tariff_option=meal, day=today - timedelta(days=n + 1))
     with django_assert_max_num_queries(5):
         forecast_of(parent, today=today)
+
+
+def test_a_closure_sends_its_own_email_and_no_cancellation_confirmation(
+    client, parent, canteen, django_capture_on_commit_callbacks
+):
+    service, meal, _calendar = canteen
+    first, _second = paid_bookings(client, parent, meal, django_capture_on_commit_callbacks)
+    agent = AgentFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        close_day(service, first.date, "Grève", agent)
+
+    assert [message.subject for message in mail.outbox] == [
+        f"Fermeture exceptionnelle : Cantine de Rosières le {first.date:%d/%m/%Y}"
+    ]
