@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api, api_notifications
+from .rgpd_api import CloseAccountView, ExportView
 
 app_name = "accounts"
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("me/", api.ProfileView.as_view(), name="me"),
     path("me/email/", api.EmailChangeView.as_view(), name="change-email"),
     path("me/password/", api.PasswordChangeView.as_view(), name="change-password"),
+    path("me/export/", ExportView.as_view(), name="export"),
+    path("me/close/", CloseAccountView.as_view(), name="close"),
     path(
         "me/notifications/",
         api_notifications.NotificationPreferencesView.as_view(),

@@ -15,6 +15,7 @@ from .views import (
     space,
     wallet,
 )
+from .views.privacy import urlpatterns as privacy_urls
 
 app_name = "portail"
 
@@ -31,4 +32,5 @@ urlpatterns = [
     *orders.urlpatterns,
     *receipts.urlpatterns,
     *notifications.urlpatterns,
+    *privacy_urls,
 ]
