@@ -15,6 +15,7 @@ from .views import (
     space,
     wallet,
 )
+from .views.calendar_feed import urlpatterns as calendar_feed_urls
 from .views.privacy import urlpatterns as privacy_urls
 
 app_name = "portail"
@@ -33,4 +34,5 @@ urlpatterns = [
     *receipts.urlpatterns,
     *notifications.urlpatterns,
     *privacy_urls,
+    *calendar_feed_urls,
 ]
