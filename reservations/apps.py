@@ -25,3 +25,5 @@ class ReservationsConfig(AppConfig):
                 sender=SchoolHoliday,
                 dispatch_uid=f"reservations.forget_school_holidays.{signal is post_save}",
             )
+        # Registers the caterer's Celery task: autodiscovery imports `tasks` modules only.
+        from . import caterer_tasks  # noqa: F401

@@ -322,6 +322,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     # Every leg sums to zero and every cached balance equals its legs: checked, loudly.
     "wallet-integrity-check": {"task": "wallet.tasks.check_ledger_integrity", "schedule": 3600},
+    # At each service day's booking deadline its headcount is frozen and sent to the caterer.
+    "reservations-caterer-headcounts": {
+        "task": "reservations.caterer_tasks.send_caterer_headcounts",
+        "schedule": 300,
+    },
     # Card payments left unpaid cancel their order after CARD_PAYMENT_TIMEOUT_MINUTES.
     "wallet-expire-card-payments": {"task": "wallet.tasks.expire_card_payments", "schedule": 300},
     # PayFiP has no webhook to rely on: unfinished payments are asked where they stand.

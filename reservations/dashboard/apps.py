@@ -9,7 +9,8 @@ REVIEW_ACCESSES = [DASHBOARD_ACCESS, "reservations.review_serviceaccess"]
 
 class FamiliesDashboardConfig(OscarDashboardConfig):
     """A standalone dashboard sub-app, mounted at /dashboard/familles/ by config/urls.py: the
-    accounts awaiting validation and the access requests of the agent's communes."""
+    accounts awaiting validation and the access requests of the agent's communes, headcounts
+    (and the caterer's), closures."""
 
     name = "reservations.dashboard"
     label = "reservations_dashboard"
@@ -28,7 +29,11 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
         "headcount-export": REVIEW_ACCESSES,
         "booking-cancel": REVIEW_ACCESSES,
         "closure-list": REVIEW_ACCESSES,
+        "closure-confirm": REVIEW_ACCESSES,
         "closure-delete": REVIEW_ACCESSES,
+        "caterer": REVIEW_ACCESSES,
+        "caterer-recipient-delete": REVIEW_ACCESSES,
+        "snapshot-detail": REVIEW_ACCESSES,
     }
 
     def ready(self):
@@ -45,7 +50,11 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
         self.headcount_export_view = views.HeadcountExportView
         self.booking_cancel_view = views.BookingCancelView
         self.closure_list_view = views.ClosureListView
+        self.closure_confirm_view = views.ClosureConfirmView
         self.closure_delete_view = views.ClosureDeleteView
+        self.caterer_view = views.CatererView
+        self.caterer_recipient_delete_view = views.CatererRecipientDeleteView
+        self.snapshot_detail_view = views.SnapshotDetailView
 
     def get_urls(self):
         urls = [
@@ -85,9 +94,25 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
             ),
             path("fermetures/", self.closure_list_view.as_view(), name="closure-list"),
             path(
+                "fermetures/confirmer/",
+                self.closure_confirm_view.as_view(),
+                name="closure-confirm",
+            ),
+            path(
                 "fermetures/<int:pk>/supprimer/",
                 self.closure_delete_view.as_view(),
                 name="closure-delete",
+            ),
+            path("effectifs/prestataire/", self.caterer_view.as_view(), name="caterer"),
+            path(
+                "effectifs/prestataire/destinataires/<int:pk>/supprimer/",
+                self.caterer_recipient_delete_view.as_view(),
+                name="caterer-recipient-delete",
+            ),
+            path(
+                "effectifs/prestataire/<int:pk>/",
+                self.snapshot_detail_view.as_view(),
+                name="snapshot-detail",
             ),
         ]
         return self.post_process_urls(urls)

@@ -3,7 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import AccessStatus, DocumentKind
+from ..closures import ClosureRequest
+from ..models import AccessStatus, CatererRecipient, DocumentKind, SchoolClass
 from .selectors import services_for_agent
 
 
@@ -62,10 +63,15 @@ class RequestDocumentForm(ServiceErrorsMixin, forms.Form):
 
 
 class HeadcountForm(forms.Form):
-    """Which service and day to count; the services offered are the agent's communes'."""
+    """Which service and day to count, both optional: the agent's first service and its next
+    service day by default. The services offered are the agent's communes'."""
 
-    service = forms.ModelChoiceField(queryset=None, label=_("Service"))
-    date = forms.DateField(label=_("Jour"), widget=forms.DateInput(attrs={"type": "date"}))
+    service = forms.ModelChoiceField(
+        queryset=None, label=_("Service"), required=False, empty_label=None
+    )
+    date = forms.DateField(
+        label=_("Jour"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, agent, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,15 +79,35 @@ class HeadcountForm(forms.Form):
 
 
 class ClosureForm(ServiceErrorsMixin, forms.Form):
-    """An exceptional closure of one of the agent's communes' services (those with a calendar)."""
+    """An exceptional closure of one of the agent's communes' services (those with a calendar):
+    a day or a range of days, for every child or one class and/or group. `token` is the
+    preview's, carried by the confirmation."""
 
     service = forms.ModelChoiceField(queryset=None, label=_("Service"))
-    date = forms.DateField(label=_("Jour"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=_("Au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Vide : un seul jour."),
+    )
+    school_class = forms.ChoiceField(
+        label=_("Classe"),
+        required=False,
+        choices=[("", _("Toutes les classes")), *SchoolClass.choices],
+    )
+    group = forms.CharField(
+        label=_("Groupe"),
+        required=False,
+        max_length=100,
+        help_text=_("Vide : tous les groupes. Tel qu'il figure sur la fiche des enfants."),
+    )
     reason = forms.CharField(
         label=_("Motif"),
         max_length=200,
         help_text=_("Par exemple « Grève » ou « Sortie scolaire » ; envoyé aux familles."),
     )
+    token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, agent, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,3 +120,53 @@ class ClosureForm(ServiceErrorsMixin, forms.Form):
                 _("Ce jour est passé : choisissez aujourd'hui ou un jour à venir.")
             )
         return day
+
+    def clean_group(self):
+        return " ".join(self.cleaned_data["group"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("Choisissez un dernier jour égal ou postérieur au premier."))
+        return cleaned
+
+    def closure_request(self) -> ClosureRequest:
+        data = self.cleaned_data
+        return ClosureRequest(
+            service=data["service"],
+            start=data["date"],
+            end=data["end"] or data["date"],
+            reason=data["reason"],
+            school_class=data["school_class"],
+            group=data["group"],
+        )
+
+
+class CatererRecipientForm(forms.Form):
+    """An address that receives a service's frozen headcount; services of the agent's
+    communes only."""
+
+    service = forms.ModelChoiceField(queryset=None, label=_("Service"), empty_label=None)
+    email = forms.EmailField(label=_("Adresse e-mail"))
+    label = forms.CharField(
+        label=_("Destinataire"),
+        required=False,
+        max_length=100,
+        help_text=_("Par exemple « Cuisine centrale » ou « Prestataire »."),
+    )
+
+    def __init__(self, *args, agent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services_for_agent(agent).filter(calendar__isnull=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        service, email = cleaned.get("service"), cleaned.get("email")
+        if (
+            service
+            and email
+            and CatererRecipient.objects.filter(service=service, email__iexact=email).exists()
+        ):
+            self.add_error("email", _("Cette adresse reçoit déjà l'effectif de ce service."))
+        return cleaned

@@ -5,7 +5,14 @@ from oscar.core.loading import get_model
 
 from accounts.selectors import communes_of, parents
 
-from ..models import AccessStatus, Booking, Closure, ServiceAccess
+from ..models import (
+    AccessStatus,
+    Booking,
+    CatererRecipient,
+    Closure,
+    HeadcountSnapshot,
+    ServiceAccess,
+)
 from ..selectors import accesses_for_agent
 
 Product = get_model("catalogue", "Product")
@@ -66,4 +73,22 @@ def closures_for_agent(agent) -> QuerySet:
         Closure.objects.filter(calendar__service__in=services_for_agent(agent))
         .select_related("calendar__service", "created_by")
         .order_by("-date", "-pk")
+    )
+
+
+def recipients_for_agent(agent) -> QuerySet:
+    """The caterer addresses of the agent's communes' services, by service."""
+    return (
+        CatererRecipient.objects.filter(service__in=services_for_agent(agent))
+        .select_related("service")
+        .order_by("service__title", "email", "pk")
+    )
+
+
+def snapshots_for_agent(agent) -> QuerySet:
+    """The frozen headcounts of the agent's communes' services, latest day first."""
+    return (
+        HeadcountSnapshot.objects.filter(service__in=services_for_agent(agent))
+        .select_related("service")
+        .order_by("-date", "service__title", "pk")
     )

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,20 +23,29 @@ from accounts.services import validate_account
 
 from ..access import accept_access, refuse_access, request_new_document
 from ..bookings import cancel_booking
-from ..closures import close_day, reopen_day
+from ..caterer import snapshot_context
+from ..closures import PreviewChanged, close, preview_closure, reopen_day
 from ..exceptions import CancellationRefused
 from ..exports import SafeCSVWriter
-from ..headcount import headcount_for
+from ..headcount import headcount_for, next_service_day
+from ..models import CatererRecipient, HeadcountSnapshot
 from ..selectors import accesses_for_agent
 from .forms import (
     AcceptAccessForm,
     AccessSearchForm,
+    CatererRecipientForm,
     ClosureForm,
     HeadcountForm,
     RefuseAccessForm,
     RequestDocumentForm,
 )
-from .selectors import accounts_awaiting_validation, bookings_for_agent, closures_for_agent
+from .selectors import (
+    accounts_awaiting_validation,
+    bookings_for_agent,
+    closures_for_agent,
+    recipients_for_agent,
+    snapshots_for_agent,
+)
 from .tables import AccessTable, AccountTable
 
 
@@ -181,30 +191,53 @@ class HeadcountMixin:
     404, as any other commune's row."""
 
     def get_form(self):
-        return HeadcountForm(
-            self.request.GET or None,
-            agent=self.request.user,
-            initial={"date": timezone.localdate()},
-        )
+        return HeadcountForm(self.request.GET or None, agent=self.request.user)
 
-    def get_headcount(self, form):
-        if not form.is_bound:
-            return None
-        if not form.is_valid():
+    def check_service(self, form):
+        if form.is_bound and not form.is_valid():
             if form.data.get("service") and "service" in form.errors:
                 raise Http404
+
+    def get_headcount(self, form):
+        """The export's headcount: service and day both given."""
+        self.check_service(form)
+        if not form.is_bound or not form.is_valid():
+            return None
+        if not (form.cleaned_data["service"] and form.cleaned_data["date"]):
             return None
         return headcount_for(form.cleaned_data["service"], form.cleaned_data["date"])
 
 
 class HeadcountView(HeadcountMixin, generic.TemplateView):
+    """The headcount of the service and day asked; by default the agent's first service (by
+    name) on its next service day (today when it opens today). Printable."""
+
     template_name = "reservations/dashboard/headcount.html"
 
     def get_context_data(self, **kwargs):
         form = self.get_form()
+        self.check_service(form)
+        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        service = data.get("service") or form.fields["service"].queryset.first()
+        headcount = snapshot = None
+        if service is not None and not (form.is_bound and form.errors):
+            day = data.get("date") or next_service_day(service, timezone.localdate())
+            headcount = headcount_for(service, day)
+            snapshot = HeadcountSnapshot.objects.filter(service=service, date=day).first()
+            if not form.is_bound:
+                form = HeadcountForm(
+                    initial={"service": service, "date": day}, agent=self.request.user
+                )
         return super().get_context_data(
             form=form,
-            headcount=self.get_headcount(form),
+            headcount=headcount,
+            snapshot=snapshot,
+            previous_url=headcount
+            and headcount.previous_day
+            and headcount_url(service.pk, headcount.previous_day),
+            next_url=headcount
+            and headcount.next_day
+            and headcount_url(service.pk, headcount.next_day),
             **kwargs,
         )
 
@@ -215,6 +248,7 @@ CSV_HEADER = [
     _("Prénom"),
     _("PAI"),
     _("Détails du PAI"),
+    _("Régime"),
     _("Famille"),
     _("E-mail de la famille"),
     _("Statut"),
@@ -249,6 +283,7 @@ class HeadcountExportView(HeadcountMixin, generic.View):
                         beneficiary.first_name,
                         gettext("Oui") if beneficiary.has_pai else gettext("Non"),
                         beneficiary.pai_details if beneficiary.has_pai else "",
+                        beneficiary.get_diet_display(),
                         account.get_full_name(),
                         account.email,
                         booking.get_status_display(),
@@ -300,8 +335,9 @@ class BookingCancelView(generic.View):
 
 
 class ClosureListView(generic.ListView):
-    """The closures of the agent's communes, and the form to close a day: its paid meals are
-    cancelled and refunded, and each family is told by e-mail."""
+    """The closures of the agent's communes, and the form to close a service, a class or a
+    group for a day or a range of days. Posting it shows a preview (the meals it cancels and
+    the refunds per family); nothing changes until the preview is confirmed."""
 
     template_name = "reservations/dashboard/closure_list.html"
     extra_context = {
@@ -319,33 +355,100 @@ class ClosureListView(generic.ListView):
         kwargs.setdefault("form", ClosureForm(agent=self.request.user))
         return super().get_context_data(**kwargs)
 
-    def post(self, request):
-        form = ClosureForm(request.POST, agent=request.user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                closed = close_day(data["service"], data["date"], data["reason"], by=request.user)
-            except ValidationError as error:
-                form.add_service_error(error)
-            else:
-                messages.success(request, self.success_message(closed))
-                if closed.pending_payment:
-                    messages.warning(request, self.pending_message(closed))
-                return redirect("families-dashboard:closure-list")
+    def render_form(self, form):
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(form=form))
 
+    def post(self, request):
+        form = ClosureForm(request.POST, agent=request.user)
+        if form.is_valid():
+            try:
+                preview = preview_closure(form.closure_request())
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                return render_preview(request, form, preview)
+        return self.render_form(form)
+
+
+def render_preview(request, form, preview, *, status=200):
+    """The preview page: what the closure cancels and refunds, and the confirmation form that
+    carries the request and the preview's token in hidden fields."""
+    data = {name: form.data.get(name, "") for name in form.fields}
+    data["token"] = preview.token
+    confirm_form = ClosureForm(data, agent=request.user)
+    confirm_form.is_valid()
+    for field in confirm_form.fields.values():
+        field.widget = field.hidden_widget()
+    return TemplateResponse(
+        request,
+        "reservations/dashboard/closure_preview.html",
+        {
+            "page_title": gettext("Aperçu de la fermeture"),
+            "breadcrumb_label": gettext("Aperçu"),
+            "preview": preview,
+            "closure_request": preview.request,
+            "form": confirm_form,
+        },
+        status=status,
+    )
+
+
+class ClosureConfirmView(ClosureListView):
+    """Closes as previewed: the token must be the one of the bookings as they are now, or the
+    new preview is shown to confirm again."""
+
+    def post(self, request):
+        form = ClosureForm(request.POST, agent=request.user)
+        if not form.is_valid():
+            return self.render_form(form)
+        closure_request = form.closure_request()
+        try:
+            closed = close(
+                closure_request,
+                by=request.user,
+                token=form.cleaned_data["token"],
+                now=timezone.now(),
+            )
+        except PreviewChanged as changed:
+            messages.warning(
+                request,
+                gettext(
+                    "Les réservations ont changé depuis l'aperçu : rien n'est fermé. Vérifiez "
+                    "ce nouvel aperçu, puis confirmez."
+                ),
+            )
+            return render_preview(request, form, changed.preview)
+        except CancellationRefused as error:
+            messages.error(
+                request,
+                gettext("Rien n'est fermé : %(error)s Vérifiez ce nouvel aperçu, puis confirmez.")
+                % {"error": error.detail},
+            )
+            return render_preview(request, form, preview_closure(closure_request))
+        except ValidationError as error:
+            form.add_service_error(error)
+            return self.render_form(form)
+        messages.success(request, self.success_message(closure_request, closed))
+        if closed.pending_payment:
+            messages.warning(request, self.pending_message(closed))
+        return redirect("families-dashboard:closure-list")
+
+    def get(self, request, *args, **kwargs):
+        return redirect("families-dashboard:closure-list")
+
     @staticmethod
-    def success_message(closed) -> str:
+    def success_message(closure_request, closed) -> str:
         return ngettext(
-            "%(service)s est fermé le %(date)s : %(count)d repas est annulé et remboursé, la "
-            "famille est prévenue par e-mail.",
-            "%(service)s est fermé le %(date)s : %(count)d repas sont annulés et remboursés, "
-            "les familles sont prévenues par e-mail.",
+            "%(service)s est fermé %(dates)s pour %(scope)s : %(count)d repas est annulé et "
+            "remboursé, la famille est prévenue par e-mail.",
+            "%(service)s est fermé %(dates)s pour %(scope)s : %(count)d repas sont annulés et "
+            "remboursés, les familles sont prévenues par e-mail.",
             len(closed.cancelled),
         ) % {
-            "service": closed.closure.calendar.service.title,
-            "date": f"{closed.closure.date:%d/%m/%Y}",
+            "service": closure_request.service.title,
+            "dates": closure_request.dates_label(),
+            "scope": closure_request.scope_label(),
             "count": len(closed.cancelled),
         }
 
@@ -359,7 +462,7 @@ class ClosureListView(generic.ListView):
 
 
 class ClosureDeleteView(generic.View):
-    """Re-opens the day for bookings; the meals cancelled by the closure stay cancelled."""
+    """Re-opens the days for bookings; the meals cancelled by the closure stay cancelled."""
 
     http_method_names = ["post"]
 
@@ -368,7 +471,87 @@ class ClosureDeleteView(generic.View):
         reopen_day(closure)
         messages.success(
             request,
-            gettext("%(service)s est de nouveau ouvert le %(date)s ; les repas annulés le restent.")
-            % {"service": closure.calendar.service.title, "date": f"{closure.date:%d/%m/%Y}"},
+            gettext("%(service)s est de nouveau ouvert %(dates)s ; les repas annulés le restent.")
+            % {"service": closure.calendar.service.title, "dates": closure_dates(closure)},
         )
         return redirect("families-dashboard:closure-list")
+
+
+def closure_dates(closure) -> str:
+    if closure.end_date == closure.date:
+        return gettext("le %(date)s") % {"date": f"{closure.date:%d/%m/%Y}"}
+    return gettext("du %(start)s au %(end)s") % {
+        "start": f"{closure.date:%d/%m/%Y}",
+        "end": f"{closure.end_date:%d/%m/%Y}",
+    }
+
+
+# --- The caterer's headcount ------------------------------------------------------------------
+
+
+class CatererView(generic.ListView):
+    """The addresses each service's frozen headcount goes to (added and removed here) and the
+    headcounts frozen and sent so far, latest day first."""
+
+    template_name = "reservations/dashboard/caterer.html"
+    extra_context = {
+        "page_title": _("Effectifs envoyés au prestataire"),
+        "breadcrumb_label": _("Prestataire"),
+    }
+    context_object_name = "snapshots"
+    paginate_by = settings.OSCAR_DASHBOARD_ITEMS_PER_PAGE
+    http_method_names = ["get", "post"]
+
+    def get_queryset(self):
+        return snapshots_for_agent(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", CatererRecipientForm(agent=self.request.user))
+        return super().get_context_data(
+            recipients=recipients_for_agent(self.request.user), **kwargs
+        )
+
+    def post(self, request):
+        form = CatererRecipientForm(request.POST, agent=request.user)
+        if form.is_valid():
+            recipient = CatererRecipient.objects.create(
+                created_by=request.user, **form.cleaned_data
+            )
+            messages.success(
+                request,
+                gettext(
+                    "%(email)s recevra l'effectif de %(service)s à chaque date limite de "
+                    "réservation."
+                )
+                % {"email": recipient.email, "service": recipient.service.title},
+            )
+            return redirect("families-dashboard:caterer")
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class CatererRecipientDeleteView(generic.View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        recipient = get_object_or_404(recipients_for_agent(request.user), pk=pk)
+        recipient.delete()
+        messages.success(
+            request,
+            gettext("%(email)s ne recevra plus l'effectif de %(service)s.")
+            % {"email": recipient.email, "service": recipient.service.title},
+        )
+        return redirect("families-dashboard:caterer")
+
+
+class SnapshotDetailView(generic.DetailView):
+    """One frozen headcount as the caterer received it; printable."""
+
+    template_name = "reservations/dashboard/snapshot_detail.html"
+    context_object_name = "snapshot"
+
+    def get_queryset(self):
+        return snapshots_for_agent(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**snapshot_context(self.object), **kwargs)

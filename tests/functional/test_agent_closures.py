@@ -1,5 +1,6 @@
-"""Exceptional closures in the agents' dashboard: closing a day cancels its paid meals, refunds
-each to the service's pot and e-mails each family once; deleting a closure re-opens the day."""
+"""Exceptional closures in the agents' dashboard: the agent previews what a closure cancels,
+then confirms it; closing cancels the paid meals, refunds each to the service's pot and e-mails
+each family once; deleting a closure re-opens the day."""
 
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from tests.reservations_factories import BeneficiaryFactory
 pytestmark = pytest.mark.django_db
 
 CLOSURES = "/dashboard/familles/fermetures/"
+CONFIRM = "/dashboard/familles/fermetures/confirmer/"
 
 
 def delete_url(closure):
@@ -64,8 +66,22 @@ def book(beneficiary, canteen, **fields):
     return make_booking(beneficiary, service=service, tariff_option=meal, **fields)
 
 
-def close(client, service, day=MEAL_DAY, reason="Grève"):
-    return client.post(CLOSURES, {"service": service.pk, "date": day.isoformat(), "reason": reason})
+def preview(client, service, day=MEAL_DAY, reason="Grève", **fields):
+    """The preview step: the closure form posted, nothing changed yet."""
+    data = {"service": service.pk, "date": day.isoformat(), "reason": reason, **fields}
+    return client.post(CLOSURES, data)
+
+
+def confirm(client, previewed):
+    """The confirmation step: the preview's hidden form posted as the browser would."""
+    form = previewed.context["form"]
+    return client.post(CONFIRM, {name: form.data.get(name, "") for name in form.fields})
+
+
+def close(client, service, day=MEAL_DAY, reason="Grève", **fields):
+    previewed = preview(client, service, day, reason, **fields)
+    assert previewed.status_code == 200 and "preview" in previewed.context, previewed
+    return confirm(client, previewed)
 
 
 def refresh(*bookings):
@@ -133,7 +149,7 @@ def test_a_second_closure_of_the_same_day_is_a_form_error_and_changes_nothing(
     meal = book(family[1], canteen)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = close(agent_client, canteen[0], reason="Sortie scolaire")
+        response = preview(agent_client, canteen[0], reason="Sortie scolaire")
 
     assert response.status_code == 200
     assert "déjà fermé le 12/03/2030" in response.context["form"].errors["date"][0]
@@ -175,7 +191,7 @@ def test_an_invalid_closure_is_a_form_error_and_changes_nothing(
 def test_another_communes_service_cannot_be_closed(agent_client, canteen, bains_canteen):
     meal = book(BeneficiaryFactory(), bains_canteen)
 
-    response = close(agent_client, bains_canteen[0])
+    response = preview(agent_client, bains_canteen[0])
 
     assert response.status_code == 200
     assert "service" in response.context["form"].errors
