@@ -11,7 +11,8 @@ kept for years, so orders, bookings, ledger transfers and legs, card payments an
 e-mail nobody owns, no password, inactive). The ledger's rows are immutable anyway
 (wallet.models.ImmutableModel): a transfer's reason keeps the wording it was written with.
 
-What closing refuses, and why:
+What closing refuses, and why (an agent's or an administrator's account is closed by an
+administrator, not here):
 - an order awaiting payment or a card payment in progress: its outcome would land on an account
   nobody can log in to any more;
 - a booking still to come: the canteen counts the child that day. Cancelling automatically would
@@ -47,6 +48,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import roles
 from .models import AccountClosure, CalendarFeed, NotificationOptOut, SentReminder
 
 logger = logging.getLogger(__name__)
@@ -413,6 +415,14 @@ def closure_refusals(account, *, today: date | None = None) -> list[str]:
     (empty: it can be closed). A handful of queries."""
     today = today or timezone.localdate()
     reasons = []
+    if _is_staff(account):
+        # Their name is on the decisions, bookings and adjustments they made for families.
+        return [
+            _(
+                "Ce compte est celui d'un agent ou d'un administrateur : seul un administrateur "
+                "de la plateforme peut le fermer. Adressez-lui votre demande."
+            )
+        ]
     minutes = settings.CARD_PAYMENT_TIMEOUT_MINUTES
     Booking = _model("reservations.Booking")
     unpaid = list(
@@ -480,6 +490,15 @@ def closure_refusals(account, *, today: date | None = None) -> list[str]:
             % {"amount": f"{balance:.2f}".replace(".", ",")}
         )
     return reasons
+
+
+def _is_staff(account) -> bool:
+    return (
+        account.is_staff
+        or account.is_superuser
+        or account.groups.filter(name__in=[roles.AGENTS, roles.OFFICERS]).exists()
+        or _model("partner.Partner").objects.filter(users=account).exists()
+    )
 
 
 def closure_reference(account) -> str:

@@ -37,7 +37,7 @@ from tests.booking_factories import (
     make_canteen,
     top_up,
 )
-from tests.factories import DEFAULT_PASSWORD, ParentFactory
+from tests.factories import DEFAULT_PASSWORD, AgentFactory, ParentFactory, PartnerFactory
 from tests.reservations_factories import BeneficiaryFactory
 from wallet import payments
 from wallet.models import CardPayment, LedgerAccount, Leg, RegieShare, ShareStatus, Transfer
@@ -301,6 +301,16 @@ def test_closure_is_refused_while_an_order_awaits_payment(family):
     assert any(
         "Une commande attend son paiement (n° 100777)" in r for r in response.json()["reasons"]
     )
+
+
+def test_an_agent_cannot_close_their_own_account_from_the_parents_space():
+    agent = AgentFactory(communes=[PartnerFactory(name="Aiguilhe")])
+
+    response = close(logged_in(agent))
+
+    assert response.status_code == 409
+    assert "seul un administrateur de la plateforme peut le fermer" in response.json()["reasons"][0]
+    assert User.objects.get(pk=agent.pk).is_active
 
 
 def test_closure_with_a_wrong_password_is_refused_and_changes_nothing(family):
