@@ -24,7 +24,7 @@ from tests.booking_factories import (
     make_canteen,
     top_up,
 )
-from tests.factories import AgentFactory, ParentFactory
+from tests.factories import AgentFactory, ParentFactory, PartnerFactory
 from tests.functional.test_checkout_payment import checkout
 from tests.reservations_factories import BeneficiaryFactory
 from wallet.forecast import forecast_of
@@ -378,3 +378,32 @@ def test_a_closure_sends_its_own_email_and_no_cancellation_confirmation(
     assert [message.subject for message in mail.outbox] == [
         f"Fermeture exceptionnelle : Cantine de Rosières le {first.date:%d/%m/%Y}"
     ]
+
+
+def test_an_order_paid_later_by_card_is_confirmed_once_when_the_gateway_says_so(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from tests.functional.test_checkout_payment import FakeGateway, fill_basket, report
+    from tests.shop_data import make_service
+    from wallet.models import CardPayment
+
+    fake = FakeGateway()
+    monkeypatch.setattr("wallet.gateways.gateway_for", lambda commune=None: fake)
+    payer = ParentFactory()
+    client.force_login(payer)
+    _service, (child_meal,) = make_service(
+        PartnerFactory(name="Rosières"), "Cantine de Rosières", {"Repas enfant": "3.30"}
+    )
+    basket = fill_basket(payer, child_meal)
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout(client, basket, "card")
+    assert mail.outbox == []  # placed awaiting its card payment: nothing to confirm yet
+
+    payment = CardPayment.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        report(payment, "succeeded")
+        report(payment, "succeeded")
+
+    (message,) = mail.outbox
+    assert message.subject.endswith(" payée")
+    assert message.to == [payer.email]

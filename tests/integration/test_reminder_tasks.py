@@ -140,3 +140,23 @@ def test_a_family_without_an_accepted_access_gets_no_reminder(django_capture_on_
 def test_the_reminders_task_is_in_the_beat_schedule(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "reservations.tasks.send_reminders" in tasks
+
+
+@pytest.mark.parametrize("families", [2, 8])
+def test_gathering_every_familys_situation_takes_the_same_queries_for_2_or_8_families(
+    families, django_assert_max_num_queries
+):
+    from reservations.tasks import gather
+
+    service, meal, _calendar = make_canteen()
+    for _n in range(families):
+        child = BeneficiaryFactory()
+        accept_access(child.account, meal, [child])
+        make_booking(child, service=service, tariff_option=meal, day=date(2030, 3, 4))
+        top_up(child.account, "5.00")
+
+    with django_assert_max_num_queries(9):
+        found, services, accounts = gather(FRIDAY_MORNING)
+
+    assert len(found) == len(accounts) == families
+    assert list(services) == [service.pk]
