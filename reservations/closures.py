@@ -144,7 +144,7 @@ def _check(request: ClosureRequest, calendar: ServiceCalendar) -> None:
     same_children = overlapping.filter(school_class="", group="")
     if not request.whole_service:
         same_children = same_children | overlapping.filter(
-            school_class=request.school_class, group__iexact=request.group
+            school_class=request.school_class, group=request.group
         )
     existing = same_children.order_by("date").first()
     if existing is not None:
@@ -168,7 +168,7 @@ def _affected(request: ClosureRequest) -> list[Booking]:
     if request.school_class:
         bookings = bookings.filter(beneficiary__school_class=request.school_class)
     if request.group:
-        bookings = bookings.filter(beneficiary__group__iexact=request.group)
+        bookings = bookings.filter(beneficiary__group=request.group)
     return list(
         bookings.select_related("beneficiary", "account").order_by(
             "date", "beneficiary__last_name", "beneficiary__first_name", "pk"
