@@ -89,13 +89,17 @@ def _service(service_id: int):
     return service
 
 
+def _no_calendar() -> PatternError:
+    return PatternError(
+        _("Ce service n'a pas encore de calendrier : il ne peut pas être réservé."), "service"
+    )
+
+
 def _calendar_window(service, start: date, end: date) -> CalendarWindow:
     try:
         return calendar_window(service, start, end)
     except ServiceCalendar.DoesNotExist:
-        raise PatternError(
-            _("Ce service n'a pas encore de calendrier : il ne peut pas être réservé."), "service"
-        ) from None
+        raise _no_calendar() from None
 
 
 def school_dates(service_id: int, day: date) -> tuple[date | None, date | None]:
@@ -115,7 +119,8 @@ def default_end(service_id: int, start: date) -> date:
     service = _service(service_id)
     term_end, _year_end = school_dates(service.pk, start)
     if term_end is None:
-        _calendar_window(service, start, start)  # no calendar: say so
+        if not ServiceCalendar.objects.filter(service_id=service.pk).exists():
+            raise _no_calendar()
         raise PatternError(_("Indiquez la date de fin."), "end")
     return term_end
 
@@ -138,9 +143,13 @@ def preview_recurring_meals(
     family = family_of(account, beneficiary_ids)
     service = _service(service_id)
     today = now.astimezone(PARIS).date()
+    calendar = ServiceCalendar.objects.filter(service_id=service.pk).only("school_zone").first()
+    if calendar is None:
+        raise _no_calendar()
+    # Checked before the calendar is read: a period of decades would read decades of holidays.
+    recurrence.check_period(start, end, school_holidays_of_zone(calendar.school_zone))
     first = max(start, today)
     window = _calendar_window(service, min(first, end), end)
-    recurrence.check_period(start, end, school_holidays_of_zone(window.calendar.school_zone))
     patterns = {pk: pattern for pk in beneficiary_ids}
     meals = recurrence.expand(patterns, first, end, anchor=start) if first <= end else []
     return _preview(account, family, service, window, patterns, first, end, meals, now)

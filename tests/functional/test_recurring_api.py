@@ -14,9 +14,10 @@ from rest_framework.test import APIClient
 from reservations.models import Closure
 from reservations.rules import PARIS
 from tests.booking_factories import make_booking
-from tests.factories import ParentFactory
+from tests.factories import ParentFactory, PartnerFactory
 from tests.planning_factories import NOW, make_canteen, make_family
 from tests.reservations_factories import BeneficiaryFactory
+from tests.shop_data import make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -391,3 +392,40 @@ def test_preview_and_add_take_as_many_queries_for_5_days_as_for_50(
         response = client.post(RECURRING, {**body, "preview": False}, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["added"] == days * 2
+
+
+def test_a_service_without_a_calendar_says_it_cannot_be_booked(clock):
+    service, (option,) = make_service(PartnerFactory(), "Garderie", {"Garderie": "1.00"})
+    family = make_family(option)
+    for end in ({}, {"end": "2026-12-18"}):
+        response = client_for(family.parent).post(
+            RECURRING, {**pattern(service, family), **end}, format="json"
+        )
+        assert response.status_code == 400
+        assert "pas encore de calendrier" in response.json()["service"][0]
+
+
+def test_repeat_last_month_books_its_weekdays_over_the_coming_month(canteen, family):
+    service, children, _adults = canteen
+    eldest, _youngest = family.children
+    # November: the eldest on Tuesdays only.
+    for day in (3, 10, 17):
+        make_booking(eldest, service=service, tariff_option=children, day=date(2026, 11, day))
+    with time_machine.travel(datetime(2026, 12, 2, 9, 0, tzinfo=PARIS), tick=False):
+        body = (
+            client_for(family.parent)
+            .post(
+                REPEAT,
+                {"service": service.pk, "beneficiaries": [eldest.pk], "what": "month"},
+                format="json",
+            )
+            .json()
+        )
+    # Every Tuesday of January 2027 (the Christmas holidays end on Sunday the 3rd).
+    assert [meal["date"] for meal in body["bookable"]] == [
+        "2027-01-05",
+        "2027-01-12",
+        "2027-01-19",
+        "2027-01-26",
+    ]
+    assert body["closed"] == []
