@@ -135,3 +135,60 @@ def test_a_term_of_mondays_tuesdays_and_thursdays_for_two_children_takes_five_ta
     assert booked.values("beneficiary").distinct().count() == 2
     last = term_end(monday.date(), school_holidays_of_zone(canteen.school_zone))
     assert max(booked.values_list("date", flat=True)) <= last
+
+
+@pytest.fixture
+def no_script_page(browser, site):
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        base_url=site.url,
+        locale="fr-FR",
+        java_script_enabled=False,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_a_period_is_previewed_and_added_to_the_basket_without_javascript(no_script_page, site):
+    page = no_script_page
+    claire = get_user_model().objects.get(email=PARENT)
+    canteen = ServiceCalendar.objects.get(service__title=CANTEEN)
+    monday = a_monday_with_a_term_ahead(canteen.school_zone)
+
+    with time_machine.travel(monday, tick=True):
+        page.goto("/connexion/")
+        page.fill("#id_email", PARENT)
+        page.fill("#id_password", PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url("**/espace/")
+        page.goto("/espace/reserver/periode/")
+        first_child = page.locator("input[name=enfant]").first
+        name = page.locator(f"label[for={first_child.get_attribute('id')}]").inner_text()
+        page.locator("input[name=enfant]").nth(1).uncheck()
+        for day in ("Lundi", "Mardi", "Jeudi"):
+            page.get_by_label(day, exact=True).uncheck()
+        page.get_by_label("Une semaine sur deux, à partir de la première").check()
+        page.get_by_role("button", name="Voir les jours réservés").click()
+        page.wait_for_load_state("load")
+        screenshot(page, "nojs-recurring-preview")
+        assert f"{name} : vendredi (une semaine sur deux" in page.content()
+        fridays = page.locator("input[name=repas]")
+        count = fridays.count()
+        assert count >= 1
+        page.get_by_role("button", name="Ajouter au panier").click()
+        page.wait_for_url("**/espace/panier/")
+        assert f"{count} repas" in page.locator(".messages").inner_text()
+        screenshot(page, "nojs-recurring-basket")
+
+    summary = basket_summary(claire)
+    dates = sorted(line_day.date for line_day in summary.days)
+    assert len(dates) == count
+    assert {day.isoweekday() for day in dates} == {5}
+    # Every other Friday from the first week (a closed Friday leaves a longer gap).
+    gaps = [(later - earlier).days for earlier, later in zip(dates, dates[1:], strict=False)]
+    assert all(gap % 14 == 0 for gap in gaps)
+    remove_meals_from_basket(
+        account=claire, line_ids=[line.id for day in summary.days for line in day.lines]
+    )

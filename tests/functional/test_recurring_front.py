@@ -11,7 +11,7 @@ from oscar.core.loading import get_model
 
 from reservations.models import Booking, BookingStatus
 from reservations.rules import PARIS
-from tests.booking_factories import top_up
+from tests.booking_factories import make_booking, top_up
 from tests.factories import ParentFactory
 from tests.planning_factories import NOW, make_canteen, make_family
 from tests.reservations_factories import BeneficiaryFactory
@@ -200,3 +200,32 @@ def test_the_preview_page_takes_as_many_queries_for_5_days_as_for_50(
     with django_assert_max_num_queries(45):
         response = client.get(RECURRING, params)
     assert len(response.context["preview"].bookable) == days * 2
+
+
+def test_the_preview_says_each_childs_pattern_in_words(clock, client, canteen, family):
+    service, _children, _adults = canteen
+    response = client.get(RECURRING, query(service, family, frequence="odd_weeks"))
+    html = response.content.decode()
+    for child in family.children:
+        assert f"<li>{child} : lundi, mardi, jeudi (les semaines impaires)</li>" in html
+
+
+def test_repeat_last_week_from_the_form_previews_the_coming_week(client, canteen, family):
+    service, children, _adults = canteen
+    eldest, _youngest = family.children
+    make_booking(eldest, service=service, tariff_option=children, day=datetime(2026, 11, 5).date())
+    with time_machine.travel(datetime(2026, 11, 10, 9, 0, tzinfo=PARIS), tick=False):
+        client.force_login(family.parent)
+        response = client.get(
+            RECURRING, {"service": service.pk, "enfant": [eldest.pk], "repeter": "week"}
+        )
+        nothing = client.get(
+            RECURRING, {"service": service.pk, "enfant": [eldest.pk], "repeter": "month"}
+        )
+    assert response.status_code == 200
+    assert [(m.beneficiary_id, str(m.date)) for m in response.context["preview"].bookable] == [
+        (eldest.pk, "2026-11-19")
+    ]
+    # Nothing booked in October: said on the form.
+    assert nothing.status_code == 400
+    assert "rien à répéter" in nothing.content.decode()

@@ -40,7 +40,7 @@ from wallet.models import AccountKind
 from wallet.selectors import statement_of
 
 from ..access import parent_required
-from ..forms.recurring import AcceptPreviewForm, PatternForm
+from ..forms.recurring import FREQUENCIES, WEEKDAYS, AcceptPreviewForm, PatternForm
 from .planning import _family_services
 
 
@@ -134,11 +134,26 @@ def recurring_view(request):
                 }
             ),
             "meal_values": [f"{pk}:{day.isoformat()}" for pk, day in preview.meals],
+            "pattern_lines": _described(preview, family),
             "wallet_covers": covers,
             "available": available,
         }
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "themes/planning/recurring.html", context, status=status)
+
+
+def _described(preview, family) -> list[dict]:
+    """Each child's pattern in words: "Léa : lundi, mardi, jeudi (toutes les semaines)"."""
+    names = {child.pk: str(child) for child in family}
+    days, frequencies = dict(WEEKDAYS), dict(FREQUENCIES)
+    return [
+        {
+            "name": names.get(pk, ""),
+            "days": ", ".join(str(days[day]).lower() for day in sorted(pattern.weekdays)),
+            "frequency": str(frequencies[pattern.frequency]).lower(),
+        }
+        for pk, pattern in preview.patterns.items()
+    ]
 
 
 def _preview(account, form, now):
