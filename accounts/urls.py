@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api, api_notifications
+from .feeds_api import CalendarFeedsView, RenewCalendarFeedView
 from .rgpd_api import CloseAccountView, ExportView
 
 app_name = "accounts"
@@ -13,6 +14,12 @@ urlpatterns = [
     path("me/password/", api.PasswordChangeView.as_view(), name="change-password"),
     path("me/export/", ExportView.as_view(), name="export"),
     path("me/close/", CloseAccountView.as_view(), name="close"),
+    path("me/calendar-feeds/", CalendarFeedsView.as_view(), name="calendar-feeds"),
+    path(
+        "me/calendar-feeds/<int:beneficiary>/renew/",
+        RenewCalendarFeedView.as_view(),
+        name="calendar-feed-renew",
+    ),
     path(
         "me/notifications/",
         api_notifications.NotificationPreferencesView.as_view(),

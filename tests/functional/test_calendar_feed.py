@@ -186,3 +186,65 @@ def test_the_feed_reads_two_queries_whatever_the_number_of_bookings(
         response = client.get(f"/calendrier/{feed.token}.ics")
 
     assert len(events_of(response)) == meals
+
+
+# --- The API ----------------------------------------------------------------------------------
+
+FEEDS = "/api/accounts/me/calendar-feeds/"
+
+
+def test_the_api_lists_each_current_childs_feed_address(family):
+    archived = BeneficiaryFactory(account=family["parent"], first_name="Ancien")
+    archived.archived_at = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    archived.save()
+
+    response = logged_in(family["parent"]).get(FEEDS)
+
+    assert response.status_code == 200
+    by_name = {feed["name"]: feed for feed in response.json()}
+    assert set(by_name) == {"Léa", "Tom"}
+    lea = by_name["Léa"]
+    assert lea["beneficiary"] == family["lea"].pk
+    assert lea["webcal_url"] == lea["url"].replace("http://", "webcal://")
+    path = lea["url"].removeprefix("http://testserver")
+    assert len(events_of(Client().get(path))) == 2
+
+
+def test_the_api_renews_a_childs_address_and_the_old_one_answers_404(family):
+    client = logged_in(family["parent"])
+    old = client.get(FEEDS).json()[0]
+
+    response = client.post(f"{FEEDS}{old['beneficiary']}/renew/")
+
+    assert response.status_code == 200
+    assert response.json()["url"] != old["url"]
+    assert Client().get(old["url"].removeprefix("http://testserver")).status_code == 404
+    assert client.get(FEEDS).json()[0]["url"] == response.json()["url"]
+
+
+def test_the_api_never_renews_another_familys_child(family):
+    response = logged_in(ParentFactory()).post(f"{FEEDS}{family['lea'].pk}/renew/")
+
+    assert response.status_code == 404
+    assert not CalendarFeed.objects.filter(beneficiary=family["lea"]).exists()
+
+
+def test_the_feeds_api_is_for_validated_accounts_only(family):
+    assert Client().get(FEEDS).status_code in (401, 403)
+    assert logged_in(PendingParentFactory()).get(FEEDS).status_code == 403
+
+
+@pytest.mark.parametrize("children", [1, 6])
+def test_listing_the_feeds_reads_the_same_queries_for_one_child_or_six(
+    children, django_assert_max_num_queries
+):
+    parent = ParentFactory()
+    for _ in range(children):
+        BeneficiaryFactory(account=parent)
+    client = logged_in(parent)
+
+    # Session and account (2), the children, the feeds, their creation and reading back (4).
+    with django_assert_max_num_queries(7):
+        response = client.get(FEEDS)
+
+    assert len(response.json()) == children

@@ -11,13 +11,14 @@ from datetime import timedelta
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
 
-from accounts.models import CalendarFeed, new_feed_token
+from accounts import feeds
+from accounts.models import CalendarFeed
 from reservations.models import Booking, BookingStatus
 from reservations.selectors import beneficiaries_of
 
@@ -104,7 +105,7 @@ def _own_beneficiary(request, pk):
 
 
 def feed_url(request, feed: CalendarFeed) -> str:
-    return request.build_absolute_uri(reverse("portail:calendar_feed", args=[feed.token]))
+    return request.build_absolute_uri(feeds.feed_path(feed))
 
 
 @parent_required
@@ -112,7 +113,7 @@ def feed_url(request, feed: CalendarFeed) -> str:
 def feed_page(request, pk):
     beneficiary = _own_beneficiary(request, pk)
     # Made on the first visit: the address exists once the parent has seen it.
-    found, _created = CalendarFeed.objects.get_or_create(beneficiary=beneficiary)
+    found = feeds.feed_of(beneficiary)
     url = feed_url(request, found)
     return render(
         request,
@@ -130,11 +131,7 @@ def feed_page(request, pk):
 @require_POST
 def regenerate(request, pk):
     beneficiary = _own_beneficiary(request, pk)
-    found, created = CalendarFeed.objects.get_or_create(beneficiary=beneficiary)
-    if not created:
-        found.token = new_feed_token()
-        found.created_at = timezone.now()
-        found.save(update_fields=["token", "created_at"])
+    feeds.renew_feed(beneficiary)
     messages.success(
         request,
         _(
