@@ -429,3 +429,32 @@ def test_repeat_last_month_books_its_weekdays_over_the_coming_month(canteen, fam
         "2027-01-26",
     ]
     assert body["closed"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"service": "x", "beneficiaries": "1", "weekdays": "1"},
+        {"weekdays": [True]},
+        {"beneficiaries": []},
+        {"beneficiaries": [0]},
+        {"start": "1999-12-31"},
+        {"start": "2000-01-01", "end": "2099-12-31"},
+        {"start": "2000-01-01", "end": "2000-06-01"},
+        {"end": "2099-12-31"},
+        {"preview": "maybe"},
+        {"frequency": None},
+    ],
+)
+def test_odd_input_is_a_400_never_a_server_error(clock, canteen, family, body):
+    service, _children, _adults = canteen
+    client = client_for(family.parent)
+    response = client.post(RECURRING, {**pattern(service, family), **body}, format="json")
+    assert response.status_code in (200, 400, 404), response.content
+    response = client.post(
+        REPEAT,
+        {"service": service.pk, "beneficiaries": [family.children[0].pk], "what": "week", **body},
+        format="json",
+    )
+    assert response.status_code in (200, 400, 404), response.content

@@ -229,3 +229,29 @@ def test_repeat_last_week_from_the_form_previews_the_coming_week(client, canteen
     # Nothing booked in October: said on the form.
     assert nothing.status_code == 400
     assert "rien à répéter" in nothing.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"service": "abc", "enfant": "x"},
+        {"jour": ["9", "lundi"]},
+        {"du": "9999-01-01", "au": "bad"},
+        {"du": "2000-01-01", "au": "2099-12-31"},
+        {"repeter": "year"},
+        {"frequence": "monthly"},
+    ],
+)
+def test_odd_input_on_the_form_is_a_400_never_a_server_error(
+    clock, client, canteen, family, params
+):
+    service, _children, _adults = canteen
+    response = client.get(RECURRING, {**query(service, family), **params})
+    assert response.status_code in (200, 400)
+
+
+def test_a_forged_acceptance_is_refused_without_a_server_error(clock, client, canteen, family):
+    response = client.post(ADD, {"service": "x", "repas": ["1:bad"], "total": "NaN"})
+    assert response.status_code == 302
+    assert response["Location"] == RECURRING
+    assert not Line.objects.exists()
