@@ -83,6 +83,7 @@ def test_the_form_opens_with_the_children_the_open_days_and_the_end_of_the_term(
     assert 'for="id_jour_0">Lundi</label>' in html
     assert "Mercredi" not in html
     assert "vendredi 2 juillet 2027" in html  # the latest end, the school year's
+    assert 'aria-describedby="id_au_help"' in html
 
 
 def test_the_booking_page_links_to_the_period_form(clock, client, canteen, family):

@@ -15,6 +15,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -115,6 +116,7 @@ def recurring_view(request):
             },
             **choices,
         )
+    form.fields["au"].help_text = _until_help(term_end, year_end)
     context = {
         "services": services,
         "form": form,
@@ -140,6 +142,21 @@ def recurring_view(request):
         }
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "themes/planning/recurring.html", context, status=status)
+
+
+def _until_help(term_end, year_end) -> str:
+    parts = []
+    if term_end:
+        parts.append(
+            _("Par défaut, la fin de la période scolaire : le %(day)s.")
+            % {"day": date_format(term_end, "l j F Y")}
+        )
+    if year_end:
+        parts.append(
+            _("Au plus tard, la fin de l'année scolaire : le %(day)s.")
+            % {"day": date_format(year_end, "l j F Y")}
+        )
+    return " ".join(parts)
 
 
 def _described(preview, family) -> list[dict]:
