@@ -512,6 +512,9 @@ def close_account(account, *, password: str, now=None, today: date | None = None
     address before it is erased. Raises ValidationError on `password`, or ClosureRefused with
     what to do first. All or nothing: the files are deleted once the transaction commits."""
     User = get_user_model()
+    # The checkout's rows first, then the account's: a checkout holds its basket while its
+    # inserts wait for a share lock on the account row; the other order deadlocks.
+    _lock_what_a_checkout_locks(account)
     account = User.objects.select_for_update().get(pk=account.pk)
     if not account.is_active or not account.check_password(password):
         raise ValidationError({"password": [WRONG_PASSWORD]})
@@ -544,6 +547,26 @@ def close_account(account, *, password: str, now=None, today: date | None = None
     transaction.on_commit(lambda: _delete_files(files))
     logger.info("Account %s closed by its holder at %s (%s)", account.pk, now, reference)
     return AccountClosure.objects.get(account=account)
+
+
+def _lock_what_a_checkout_locks(account) -> None:
+    """The open baskets, then the pots, in the checkout's and the ledger's order: a checkout or
+    a top-up under way finishes first, and the checks below see what it wrote; one starting now
+    waits, then finds no basket (the closure deletes it)."""
+    list(
+        _model("basket.Basket")
+        .objects.select_for_update()
+        .filter(owner=account, status="Open")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    list(
+        _model("wallet.LedgerAccount")
+        .objects.select_for_update()
+        .filter(owner=account, kind__in=["general_pot", "service_pot"])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _erase_beneficiaries(account, now, files: list) -> int:
