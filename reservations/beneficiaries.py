@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from .models import Beneficiary, Relation, SchoolClass, ServiceAccess
+from .models import Beneficiary, Diet, Relation, SchoolClass, ServiceAccess
 from .uploads import normalise_photo
 
 # Fields a parent may set; everything else (account, photo, archived_at) goes through a use case.
@@ -26,6 +26,7 @@ EDITABLE_FIELDS = (
     "group",
     "has_pai",
     "pai_details",
+    "diet",
     "additional_information",
 )
 TEXT_FIELDS = ("last_name", "first_name", "group", "pai_details", "additional_information")
@@ -190,6 +191,7 @@ def _cleaned(values: Mapping) -> dict:
         cleaned[field] = (cleaned.get(field) or "").strip()
     cleaned["school_class"] = cleaned.get("school_class") or ""
     cleaned["has_pai"] = bool(cleaned.get("has_pai"))
+    cleaned["diet"] = cleaned.get("diet") or ""
     return cleaned
 
 
@@ -244,6 +246,8 @@ def _errors_of(values: Mapping, *, account_id, instance=None) -> dict[str, list]
                 % {"age": age, "class": SchoolClass(school_class).label},
             )
 
+    if values["diet"] not in Diet.values:
+        refuse("diet", _("Choisissez un régime de la liste."))
     if values["has_pai"] and not values["pai_details"]:
         refuse(
             "pai_details",

@@ -47,6 +47,7 @@ class BeneficiarySerializer(serializers.ModelSerializer):
             "group",
             "has_pai",
             "pai_details",
+            "diet",
             "additional_information",
             "photo_url",
             "is_archived",

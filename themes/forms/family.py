@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from reservations.models import DocumentKind, Relation, SchoolClass
+from reservations.models import Diet, DocumentKind, Relation, SchoolClass
 from reservations.selectors import beneficiaries_of
 
 from .base import AccessibleFormMixin
@@ -100,6 +100,13 @@ class BeneficiaryForm(AccessibleFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    diet = forms.ChoiceField(
+        label=_("Régime"),
+        required=False,
+        choices=Diet.choices,
+        help_text=_("Le repas servi à la place du menu ; un régime médical relève d'un PAI."),
+        error_messages={"invalid_choice": _("Choisissez un régime de la liste.")},
+    )
     additional_information = forms.CharField(
         label=_("Informations complémentaires"),
         required=False,
@@ -122,6 +129,7 @@ class BeneficiaryForm(AccessibleFormMixin, forms.Form):
         "group",
         "has_pai",
         "pai_details",
+        "diet",
         "additional_information",
     )
 
