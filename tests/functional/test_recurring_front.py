@@ -256,3 +256,17 @@ def test_a_forged_acceptance_is_refused_without_a_server_error(clock, client, ca
     assert response.status_code == 302
     assert response["Location"] == RECURRING
     assert not Line.objects.exists()
+
+
+@pytest.mark.parametrize(("end", "days"), [("2026-11-12", 5), ("2027-02-12", 50)])
+def test_adding_and_paying_takes_as_many_queries_for_5_days_as_for_50(
+    clock, client, canteen, family, end, days, django_assert_max_num_queries
+):
+    service, _children, _adults = canteen
+    top_up(family.parent, "500.00")
+    params = query(service, family, jour=[1, 2, 4, 5], du="2026-11-05", au=end)
+    preview = client.get(RECURRING, params)
+    with django_assert_max_num_queries(70):
+        response = accept(client, preview, payer="1")
+    assert "/confirmation/" in response["Location"]
+    assert Booking.objects.filter(account=family.parent).count() == days * 2
