@@ -67,6 +67,8 @@ class CalendarWindow:
     public_holidays: frozenset[date]
     school_holidays: tuple[rules.Period, ...]
     closures: dict[date, str]
+    # (first day, last day, class, group, reason) of the closures of one class or group only.
+    class_closures: tuple[tuple[date, date, str, str, str], ...] = ()
 
     @property
     def daily_capacity(self) -> int | None:
@@ -76,6 +78,21 @@ class CalendarWindow:
         return rules.day_state(
             self.config, day, self.public_holidays, self.school_holidays, self.closures
         )
+
+    def day_state_for(self, day: date, beneficiary) -> rules.DayState:
+        """day_state for one beneficiary: also closed by a closure of their class or group
+        (a class trip), which leaves the day open to the other children."""
+        state = self.day_state(day)
+        if not state.open:
+            return state
+        for first, last, school_class, group, reason in self.class_closures:
+            if (
+                first <= day <= last
+                and school_class in ("", beneficiary.school_class)
+                and group in ("", beneficiary.group)
+            ):
+                return rules.DayState(False, str(rules.EXCEPTIONAL_CLOSURE) % {"reason": reason})
+        return state
 
     def open_days(self) -> list[date]:
         return rules.open_days(
@@ -148,15 +165,16 @@ def _windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -
     `end`, in one query whatever the number of services (closures; school holidays are cached)."""
     if not calendars:
         return {}
-    closures = defaultdict(dict)
-    # A class's or a group's closure leaves the day open to the other children: not here.
-    for calendar_id, first, last, reason in Closure.objects.filter(
+    closures, class_closures = defaultdict(dict), defaultdict(list)
+    for calendar_id, first, last, school_class, group, reason in Closure.objects.filter(
         calendar_id__in=[calendar.pk for calendar in calendars.values()],
         date__lte=end,
         end_date__gte=start,
-        school_class="",
-        group="",
-    ).values_list("calendar_id", "date", "end_date", "reason"):
+    ).values_list("calendar_id", "date", "end_date", "school_class", "group", "reason"):
+        if school_class or group:
+            # A class's or a group's closure leaves the day open to the other children.
+            class_closures[calendar_id].append((first, last, school_class, group, reason))
+            continue
         for offset in range((min(last, end) - max(first, start)).days + 1):
             closures[calendar_id][max(first, start) + timedelta(days=offset)] = reason
     holidays_by_zone = {
@@ -173,6 +191,7 @@ def _windows_of(calendars: dict[int, ServiceCalendar], start: date, end: date) -
             public_holidays=public,
             school_holidays=holidays_by_zone[calendar.school_zone],
             closures=closures[calendar.pk],
+            class_closures=tuple(class_closures[calendar.pk]),
         )
         for service_id, calendar in calendars.items()
     }

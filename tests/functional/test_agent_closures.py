@@ -470,3 +470,25 @@ def test_the_list_tells_ranges_and_classes(agent_client, agent, canteen):
     assert "du mardi 12/03/2030 au jeudi 14/03/2030" in page
     assert "CM2, groupe Bleus" in page and "Classe verte" in page
     assert "<main" in page
+
+
+def test_a_class_closure_closes_the_day_for_that_class_only_in_the_calendar(agent, canteen):
+    cp, owl, ce1 = pupil("CP"), pupil("CE1", "Les Hiboux"), pupil("CE1")
+    close_as_previewed(
+        ClosureRequest(canteen[0], MEAL_DAY, MEAL_DAY, "Sortie scolaire", "CP"),
+        by=agent,
+        token=None,
+    )
+    close_as_previewed(
+        ClosureRequest(canteen[0], MEAL_DAY, MEAL_DAY, "Piscine", "", "Les Hiboux"),
+        by=agent,
+        token=None,
+    )
+
+    window = calendar_window(canteen[0], MEAL_DAY, OTHER_MEAL_DAY)
+
+    assert window.day_state(MEAL_DAY).open
+    assert window.day_state_for(MEAL_DAY, cp).reason == "Fermeture exceptionnelle : Sortie scolaire"
+    assert window.day_state_for(MEAL_DAY, owl).reason == "Fermeture exceptionnelle : Piscine"
+    assert window.day_state_for(MEAL_DAY, ce1).open
+    assert window.day_state_for(OTHER_MEAL_DAY, cp).open
