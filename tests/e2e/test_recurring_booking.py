@@ -125,6 +125,7 @@ def test_a_term_of_mondays_tuesdays_and_thursdays_for_two_children_takes_five_ta
         assert_accessible(page)
         assert "est payée" in page.locator(".messages").inner_text()
 
+    print(f"recurring booking: {taps} taps, {len(loads)} page loads: {loads}")
     assert taps <= TAP_BUDGET, f"{taps} taps"
     assert len(loads) <= LOAD_BUDGET, f"{len(loads)} page loads: {loads}"
     booked = Booking.objects.filter(
