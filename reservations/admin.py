@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -27,10 +28,25 @@ class OpeningPeriodInline(admin.TabularInline):
     extra = 0
 
 
+class ClosureAdminForm(forms.ModelForm):
+    """A closure's last day defaults to its first: most closures last one day."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["end_date"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("end_date"):
+            cleaned["end_date"] = cleaned.get("date")
+        return cleaned
+
+
 class ClosureInline(admin.TabularInline):
     model = Closure
+    form = ClosureAdminForm
     extra = 0
-    fields = ("date", "reason", "created_by", "created_at")
+    fields = ("date", "end_date", "school_class", "group", "reason", "created_by", "created_at")
     readonly_fields = ("created_by", "created_at")
 
 
