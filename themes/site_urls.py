@@ -17,6 +17,7 @@ from .views import (
 )
 from .views.calendar_feed import urlpatterns as calendar_feed_urls
 from .views.privacy import urlpatterns as privacy_urls
+from .views.recurring import urlpatterns as recurring_urls
 
 app_name = "portail"
 
@@ -26,6 +27,7 @@ urlpatterns = [
     *space.urlpatterns,
     *family.urlpatterns,
     *planning.urlpatterns,
+    *recurring_urls,
     *basket.urlpatterns,
     *checkout.urlpatterns,
     *wallet.urlpatterns,
