@@ -1,6 +1,7 @@
 """The family's RGPD rights in the API: download everything the platform holds about the account
 (GET /api/accounts/me/export/) and close the account (POST /api/accounts/me/close/). The rules
-live in accounts/rgpd.py; both endpoints are open to accounts awaiting validation."""
+live in accounts/rgpd.py and accounts/closure.py; both endpoints are open to accounts awaiting
+validation."""
 
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import rgpd
+from . import closure, rgpd
 from .api import CSRF_REFUSED, FIELD_ERRORS, THROTTLED, CurrentPasswordThrottle, field_errors
 from .serializers import DetailSerializer, password_field
 
@@ -100,12 +101,12 @@ class CloseAccountView(APIView):
         serializer = CloseAccountSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            closure = rgpd.close_account(
+            closed = closure.close_account(
                 request.user, password=serializer.validated_data["password"]
             )
         except DjangoValidationError as exc:
             raise field_errors(exc) from exc
-        except rgpd.ClosureRefused as refused:
+        except closure.ClosureRefused as refused:
             return Response(
                 {
                     "detail": _("Votre compte ne peut pas encore être fermé."),
@@ -120,6 +121,6 @@ class CloseAccountView(APIView):
                     "Votre compte est fermé (référence %(reference)s). Un e-mail de "
                     "confirmation vous a été envoyé."
                 )
-                % {"reference": closure.reference}
+                % {"reference": closed.reference}
             }
         )

@@ -24,7 +24,7 @@ from django.test import Client, RequestFactory, TestCase
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from accounts import rgpd
+from accounts import closure
 from accounts.models import AccountClosure, CalendarFeed, NotificationKind, NotificationOptOut, User
 from reservations.models import AccessDocument, Beneficiary, Booking, BookingStatus, ServiceAccess
 from shop.checkout import checkout
@@ -347,7 +347,7 @@ def test_closure_anonymises_the_family_and_keeps_the_accounting_rows(family, nei
     assert not parent.is_active and not parent.has_usable_password()
     for child in Beneficiary.objects.filter(account=parent):
         assert child.first_name == "Anonyme" and child.last_name == ""
-        assert child.birth_date == rgpd.ERASED_BIRTH_DATE
+        assert child.birth_date == closure.ERASED_BIRTH_DATE
         assert not child.photo and child.archived_at is not None
     assert not AccessDocument.objects.filter(access__account=parent).exists()
     assert all(not os.path.exists(path) for path in files)
@@ -360,8 +360,8 @@ def test_closure_anonymises_the_family_and_keeps_the_accounting_rows(family, nei
     assert RegieShare.objects.get().owner_id == parent.pk
     assert RegieShare.objects.get().status == ShareStatus.PAID
     assert LedgerAccount.objects.filter(owner=parent).exists()
-    closure = AccountClosure.objects.get(account=parent)
-    assert closure.closed_by == parent and closure.erased["documents"] == 2
+    record = AccountClosure.objects.get(account=parent)
+    assert record.closed_by == parent and record.erased["documents"] == 2
     # The neighbour is untouched.
     neighbour.refresh_from_db()
     assert neighbour.is_active and neighbour.email == "voisin@example.org"
@@ -399,9 +399,9 @@ def test_a_closure_that_fails_keeps_the_documents(family, monkeypatch):
     def broken(account):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(rgpd, "_anonymise_account", broken)
+    monkeypatch.setattr(closure, "_anonymise_account", broken)
     with time_machine.travel(AFTER, tick=False), pytest.raises(RuntimeError):
-        rgpd.close_account(parent, password=DEFAULT_PASSWORD)
+        closure.close_account(parent, password=DEFAULT_PASSWORD)
 
     assert AccessDocument.objects.filter(access__account=parent).count() == 2
     assert all(os.path.exists(path) for path in files)

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connection
 
-from accounts import rgpd
+from accounts import closure
 from accounts.models import AccountClosure, User
 from reservations.models import Booking
 from shop.checkout import BasketNotFound, checkout
@@ -52,7 +52,7 @@ def test_a_closure_racing_a_checkout_never_leaves_a_booking_on_a_closed_account(
     basket = add_meals(parent, meal, [(child, MEAL_DAY)])
 
     closing, paying = run_together(
-        lambda: rgpd.close_account(parent, password=DEFAULT_PASSWORD),
+        lambda: closure.close_account(parent, password=DEFAULT_PASSWORD),
         lambda: checkout(basket.pk, payer=parent, payment_method="card"),
     )
 
@@ -62,7 +62,7 @@ def test_a_closure_racing_a_checkout_never_leaves_a_booking_on_a_closed_account(
     if closed:
         assert isinstance(paying, Exception)
     else:
-        assert isinstance(closing, rgpd.ClosureRefused), closing
+        assert isinstance(closing, closure.ClosureRefused), closing
         assert "Une commande attend son paiement" in closing.reasons[0]
 
 
@@ -73,7 +73,7 @@ def test_a_checkout_arriving_while_the_closure_checks_waits_then_finds_no_basket
     parent = ParentFactory()
     child = BeneficiaryFactory(account=parent)
     basket = add_meals(parent, meal, [(child, MEAL_DAY)])
-    checks = rgpd.closure_refusals
+    checks = closure.closure_refusals
 
     def slow_checks(*args, **kwargs):
         reasons = checks(*args, **kwargs)
@@ -84,9 +84,9 @@ def test_a_checkout_arriving_while_the_closure_checks_waits_then_finds_no_basket
         time.sleep(0.2)
         return checkout(basket.pk, payer=parent, payment_method="card")
 
-    monkeypatch.setattr(rgpd, "closure_refusals", slow_checks)
+    monkeypatch.setattr(closure, "closure_refusals", slow_checks)
     closing, paying = run_together(
-        lambda: rgpd.close_account(parent, password=DEFAULT_PASSWORD), late_checkout
+        lambda: closure.close_account(parent, password=DEFAULT_PASSWORD), late_checkout
     )
 
     assert isinstance(closing, AccountClosure), closing

@@ -1,6 +1,6 @@
 """« Mes données » (RGPD): download everything the platform holds about the family, and close
-the account. Thin views over accounts/rgpd.py, the same use cases as the API; open to an account
-awaiting validation (its data is its own too)."""
+the account. Thin views over accounts/rgpd.py and accounts/closure.py, the same use cases as the
+API; open to an account awaiting validation (its data is its own too)."""
 
 from django import forms
 from django.contrib import messages
@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import rgpd
+from accounts import closure, rgpd
 from accounts.api import CurrentPasswordThrottle
 from accounts.rgpd_api import ExportThrottle
 
@@ -49,7 +49,7 @@ def _page(request, form, *, refusals=(), status=200):
         "themes/privacy/my_data.html",
         {
             "form": form,
-            "refusals": refusals or rgpd.closure_refusals(request.user),
+            "refusals": refusals or closure.closure_refusals(request.user),
             "refused": bool(refusals),
         },
         status=status,
@@ -85,12 +85,12 @@ def close(request):
         form.add_error(None, message)
         return _page(request, form, status=429)
     try:
-        closure = rgpd.close_account(request.user, password=form.cleaned_data["password"])
+        closed = closure.close_account(request.user, password=form.cleaned_data["password"])
     except ValidationError as error:
         for message in error.message_dict.get("password", []):
             form.add_error("password", message)
         return _page(request, form, status=400)
-    except rgpd.ClosureRefused as refused:
+    except closure.ClosureRefused as refused:
         return _page(request, form, refusals=refused.reasons, status=409)
     logout(request)
     messages.success(
@@ -99,7 +99,7 @@ def close(request):
             "Votre compte est fermé (référence %(reference)s). Un e-mail de confirmation vous a "
             "été envoyé. Au revoir !"
         )
-        % {"reference": closure.reference},
+        % {"reference": closed.reference},
     )
     return redirect("/")
 
