@@ -7,6 +7,7 @@ What changes after the deadline (an agent's cancellation, a closure) is not in t
 is the number the kitchen ordered with."""
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -83,14 +84,24 @@ def snapshot_counts(headcount: Headcount) -> dict:
     }
 
 
-def freeze_headcount(service, day: date, deadline: datetime, now: datetime):
+def recipients_of(service_ids) -> dict[int, list[str]]:
+    """Service id → the addresses its frozen headcount goes to, in one query."""
+    found = defaultdict(list)
+    for service_id, email in CatererRecipient.objects.filter(
+        service_id__in=set(service_ids)
+    ).values_list("service_id", "email"):
+        found[service_id].append(email)
+    return found
+
+
+def freeze_headcount(service, day: date, deadline: datetime, now: datetime, recipients=None):
     """Freeze and e-mail one service day, all or nothing; None when it was frozen already
-    (another run of the task got there first: the caterer gets one e-mail)."""
+    (another run of the task got there first: the caterer gets one e-mail). `recipients`:
+    the service's addresses when the caller read them already."""
     bookings = list(active_bookings(service, day))
     headcount = Headcount(service=service, day=day, groups=group_bookings(bookings))
-    recipients = list(
-        CatererRecipient.objects.filter(service=service).values_list("email", flat=True)
-    )
+    if recipients is None:
+        recipients = recipients_of([service.pk])[service.pk]
     try:
         with transaction.atomic():
             snapshot = HeadcountSnapshot.objects.create(
@@ -123,10 +134,20 @@ def freeze_due_headcounts(now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = due_days(now)
     services = Product.objects.in_bulk({d.service_id for d in due})
+    addresses = recipients_of(services)
     frozen = 0
     for item in due:
-        if freeze_headcount(services[item.service_id], item.day, item.deadline, now):
+        service = services[item.service_id]
+        snapshot = freeze_headcount(service, item.day, item.deadline, now, addresses[service.pk])
+        if snapshot is not None:
             frozen += 1
+            logger.info(
+                "Headcount of %s on %s frozen: %d meals, sent to %d address(es)",
+                service.title,
+                item.day,
+                snapshot.total,
+                len(snapshot.recipients),
+            )
     return frozen
 
 

@@ -228,16 +228,14 @@ class HeadcountView(HeadcountMixin, generic.TemplateView):
                 form = HeadcountForm(
                     initial={"service": service, "date": day}, agent=self.request.user
                 )
+        previous_day = headcount.previous_day if headcount else None
+        next_day = headcount.next_day if headcount else None
         return super().get_context_data(
             form=form,
             headcount=headcount,
             snapshot=snapshot,
-            previous_url=headcount
-            and headcount.previous_day
-            and headcount_url(service.pk, headcount.previous_day),
-            next_url=headcount
-            and headcount.next_day
-            and headcount_url(service.pk, headcount.next_day),
+            previous_url=previous_day and headcount_url(service.pk, previous_day),
+            next_url=next_day and headcount_url(service.pk, next_day),
             **kwargs,
         )
 
@@ -377,7 +375,6 @@ def render_preview(request, form, preview, *, status=200):
     data = {name: form.data.get(name, "") for name in form.fields}
     data["token"] = preview.token
     confirm_form = ClosureForm(data, agent=request.user)
-    confirm_form.is_valid()
     for field in confirm_form.fields.values():
         field.widget = field.hidden_widget()
     return TemplateResponse(
