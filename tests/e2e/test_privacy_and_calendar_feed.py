@@ -46,7 +46,9 @@ def test_a_parent_subscribes_to_a_childs_calendar_exports_and_closes_the_account
     page.get_by_role("link", name="Agenda Maël").click()
     page.wait_for_url(re.compile(r"/agenda/$"))
     step(page, "calendar-feed")
-    assert page.get_by_role("button", name="Copier l'adresse").is_visible()
+    page.get_by_role("button", name="Copier l'adresse").click()
+    status = page.locator("[data-copy-status]")
+    status.filter(has_text=re.compile(r"Adresse copiée|copiez-la")).wait_for(state="attached")
     old = page.locator("#feed-url").input_value()
     answer = page.request.get(old)
     assert answer.status == 200
