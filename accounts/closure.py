@@ -233,6 +233,8 @@ def _erase_beneficiaries(account, now, files: list) -> int:
         beneficiary.school_class = ""
         beneficiary.group = ""
         beneficiary.photo = ""
+        # A diet may say a religion: sensitive data (RGPD article 9), erased with the rest.
+        beneficiary.diet = ""
         beneficiary.has_pai = False
         beneficiary.pai_details = ""
         beneficiary.additional_information = ""
@@ -246,6 +248,7 @@ def _erase_beneficiaries(account, now, files: list) -> int:
             "school_class",
             "group",
             "photo",
+            "diet",
             "has_pai",
             "pai_details",
             "additional_information",

@@ -139,6 +139,7 @@ def _beneficiaries(account, files: list) -> list[dict]:
                 "relation": beneficiary.relation,
                 "school_class": beneficiary.school_class,
                 "group": beneficiary.group,
+                "diet": beneficiary.diet,
                 "has_pai": beneficiary.has_pai,
                 "pai_details": beneficiary.pai_details,
                 "additional_information": beneficiary.additional_information,

@@ -88,7 +88,9 @@ def family():
         )
         parent.birth_date = datetime.date(1986, 4, 12)
         parent.save()
-        lea = BeneficiaryFactory(account=parent, first_name="Léa", last_name="Martin")
+        lea = BeneficiaryFactory(
+            account=parent, first_name="Léa", last_name="Martin", diet="sans_porc"
+        )
         lea.photo.save("photo.jpg", ContentFile(PHOTO_BYTES))
         tom = BeneficiaryFactory(account=parent, first_name="Tom", last_name="Martin")
         service, meal, _calendar = make_canteen()
@@ -161,6 +163,7 @@ def test_the_export_holds_every_kind_of_the_familys_data_and_its_files(family, n
     assert data["account"]["email"] == "claire.martin@example.org"
     assert data["account"]["birth_date"] == "1986-04-12"
     assert {b["first_name"] for b in data["beneficiaries"]} == {"Léa", "Tom"}
+    assert {b["first_name"]: b["diet"] for b in data["beneficiaries"]}["Léa"] == "sans_porc"
     accesses = {access["service"]: access for access in data["service_accesses"]}
     assert accesses["Cantine de Rosières"]["status"] == "accepted"
     access = accesses["Garderie de Rosières"]
@@ -348,6 +351,7 @@ def test_closure_anonymises_the_family_and_keeps_the_accounting_rows(family, nei
     for child in Beneficiary.objects.filter(account=parent):
         assert child.first_name == "Anonyme" and child.last_name == ""
         assert child.birth_date == closure.ERASED_BIRTH_DATE
+        assert child.diet == ""
         assert not child.photo and child.archived_at is not None
     assert not AccessDocument.objects.filter(access__account=parent).exists()
     assert all(not os.path.exists(path) for path in files)
