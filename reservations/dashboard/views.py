@@ -246,10 +246,10 @@ CSV_HEADER = [
     _("Prénom"),
     _("PAI"),
     _("Détails du PAI"),
-    _("Régime"),
     _("Famille"),
     _("E-mail de la famille"),
     _("Statut"),
+    _("Régime"),
 ]
 
 
@@ -281,10 +281,10 @@ class HeadcountExportView(HeadcountMixin, generic.View):
                         beneficiary.first_name,
                         gettext("Oui") if beneficiary.has_pai else gettext("Non"),
                         beneficiary.pai_details if beneficiary.has_pai else "",
-                        beneficiary.get_diet_display(),
                         account.get_full_name(),
                         account.email,
                         booking.get_status_display(),
+                        beneficiary.get_diet_display(),
                     ]
                 )
         return response
