@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..closures import ClosureRequest
 from ..models import AccessStatus, CatererRecipient, DocumentKind, SchoolClass
-from .selectors import services_for_agent
+from .selectors import groups_for_agent, services_for_agent
 
 
 class AccessSearchForm(forms.Form):
@@ -101,6 +101,7 @@ class ClosureForm(ServiceErrorsMixin, forms.Form):
         required=False,
         max_length=100,
         help_text=_("Vide : tous les groupes. Tel qu'il figure sur la fiche des enfants."),
+        widget=forms.TextInput(attrs={"list": "closure_groups", "autocomplete": "off"}),
     )
     reason = forms.CharField(
         label=_("Motif"),
@@ -111,7 +112,13 @@ class ClosureForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, agent, **kwargs):
         super().__init__(*args, **kwargs)
+        self.agent = agent
         self.fields["service"].queryset = services_for_agent(agent).filter(calendar__isnull=False)
+
+    def group_suggestions(self) -> list[str]:
+        """The groups of the children booked at the agent's communes, offered as the group
+        field's datalist: a closure matches a child's group exactly."""
+        return groups_for_agent(self.agent)
 
     def clean_date(self):
         day = self.cleaned_data["date"]

@@ -6,7 +6,9 @@ from oscar.core.loading import get_model
 from accounts.selectors import communes_of, parents
 
 from ..models import (
+    ACTIVE_BOOKING_STATUSES,
     AccessStatus,
+    Beneficiary,
     Booking,
     CatererRecipient,
     Closure,
@@ -91,4 +93,25 @@ def snapshots_for_agent(agent) -> QuerySet:
         HeadcountSnapshot.objects.filter(service__in=services_for_agent(agent))
         .select_related("service")
         .order_by("-date", "service__title", "pk")
+    )
+
+
+# Enough for a datalist; a commune has a few groups per school.
+MAX_GROUP_SUGGESTIONS = 200
+
+
+def groups_for_agent(agent) -> list[str]:
+    """The groups of the beneficiaries with an active booking at the agent's communes, by
+    name: what a group's closure can match."""
+    booked = Booking.objects.filter(
+        beneficiary=OuterRef("pk"),
+        commune__in=communes_of(agent),
+        status__in=ACTIVE_BOOKING_STATUSES,
+    )
+    return list(
+        Beneficiary.objects.exclude(group="")
+        .filter(Exists(booked))
+        .order_by("group")
+        .values_list("group", flat=True)
+        .distinct()[:MAX_GROUP_SUGGESTIONS]
     )

@@ -492,3 +492,17 @@ def test_a_class_closure_closes_the_day_for_that_class_only_in_the_calendar(agen
     assert window.day_state_for(MEAL_DAY, owl).reason == "Fermeture exceptionnelle : Piscine"
     assert window.day_state_for(MEAL_DAY, ce1).open
     assert window.day_state_for(OTHER_MEAL_DAY, cp).open
+
+
+def test_the_form_suggests_the_groups_of_the_agents_booked_children_only(
+    agent_client, canteen, bains_canteen
+):
+    book(pupil("CP", "Les Hiboux"), canteen)
+    book(pupil("CP", "Les Loups"), canteen, status=BookingStatus.CANCELLED)
+    book(pupil("CP", "Groupe de Bains"), bains_canteen)
+
+    page = agent_client.get(CLOSURES).content.decode()
+
+    assert 'list="closure_groups"' in page
+    assert '<option value="Les Hiboux">' in page
+    assert "Les Loups" not in page and "Groupe de Bains" not in page
