@@ -172,6 +172,8 @@ def record_shares(order, payer, shares: dict[int, ShareAmounts], steps: list[Pay
             paid_at=now if share.card_amount == 0 else None,
         )
         for regie_id, share in shares.items()
+        # A free meal (a 0 € tariff) is booked, but a régie gives no receipt for nothing.
+        if share.amount > 0
     ]
     created = RegieShare.objects.bulk_create(rows)
     if any(row.status == ShareStatus.PAID for row in rows):

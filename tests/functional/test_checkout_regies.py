@@ -461,3 +461,19 @@ def test_a_service_moved_to_another_regie_after_payment_leaves_its_receipts_as_t
         "Accueil de loisirs",
         "Cantine de Rosières",
     ]
+
+
+def test_a_free_basket_is_placed_paid_with_no_share_to_number(
+    client, parent, world, gateways, django_capture_on_commit_callbacks
+):
+    rosieres, _ = world["communes"]
+    _, (free,) = make_service(rosieres, "Goûter offert", {"Goûter": "0.00"})
+    basket = fill_basket(parent, free)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = checkout(client, basket, "wallet", total="0.00")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == PAID
+    assert not RegieShare.objects.exists()
+    assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.CONFIRMED}
