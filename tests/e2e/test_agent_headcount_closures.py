@@ -99,6 +99,13 @@ def test_the_headcount_opens_on_a_service_day_and_walks_to_the_next_and_previous
     assert page.get_by_text(f"Œuf {tag}").count() == 1
     screenshot(page, "headcount-canteen")
     assert_accessible(page)
+    # On paper: the tables only, no menus, form nor buttons.
+    page.emulate_media(media="print")
+    assert page.locator("#headcount_form").is_hidden()
+    assert page.locator("nav.navbar").first.is_hidden()
+    assert page.locator("#headcount_totals").is_visible()
+    screenshot(page, "headcount-print")
+    page.emulate_media(media="screen")
 
     page.locator("#headcount_next").click()
     page.wait_for_url(lambda url: f"date={day.isoformat()}" not in url)
