@@ -5,7 +5,9 @@ from django.forms.models import BaseInlineFormSet
 
 from .models import (
     Beneficiary,
+    CatererRecipient,
     Closure,
+    HeadcountSnapshot,
     OpeningPeriod,
     SchoolHoliday,
     ServiceCalendar,
@@ -117,3 +119,28 @@ class TariffGridAdmin(admin.ModelAdmin):
     list_select_related = ("service",)
     raw_id_fields = ("service",)
     inlines = (TariffRowInline,)
+
+
+@admin.register(CatererRecipient)
+class CatererRecipientAdmin(admin.ModelAdmin):
+    list_display = ("service", "email", "label", "created_by", "created_at")
+    search_fields = ("service__title", "email", "label")
+    list_select_related = ("service", "created_by")
+    raw_id_fields = ("service",)
+    readonly_fields = ("created_by", "created_at")
+
+
+@admin.register(HeadcountSnapshot)
+class HeadcountSnapshotAdmin(admin.ModelAdmin):
+    """Read only: a snapshot is what the caterer received."""
+
+    list_display = ("date", "service", "total", "frozen_at", "sent_at")
+    list_filter = ("date",)
+    search_fields = ("service__title",)
+    list_select_related = ("service",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -17,7 +17,7 @@ from reservations.caterer_tasks import send_caterer_headcounts
 from reservations.models import BookingStatus, CatererRecipient, Diet, HeadcountSnapshot
 from reservations.rules import PARIS
 from tests.booking_factories import MEAL_DAY, make_booking, make_canteen
-from tests.factories import AgentFactory, ParentFactory, PartnerFactory
+from tests.factories import AdministratorFactory, AgentFactory, ParentFactory, PartnerFactory
 from tests.reservations_factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -338,3 +338,22 @@ def test_the_caterer_page_needs_the_review_permission(client, canteen):
     client.force_login(ParentFactory())
 
     assert client.get(CATERER).status_code in (302, 403)
+
+
+def test_an_administrator_reads_the_snapshots_and_addresses_in_the_admin(
+    client, canteen, day_booked, django_capture_on_commit_callbacks
+):
+    addresses(canteen, "cuisine@traiteur.example.org")
+    run_task_at(DEADLINE + MINUTE, django_capture_on_commit_callbacks)
+    client.force_login(AdministratorFactory())
+
+    for page in ("headcountsnapshot", "catererrecipient"):
+        assert client.get(f"/django-admin/reservations/{page}/").status_code == 200
+    snapshot = snapshot_of(canteen)
+    assert (
+        client.get(
+            f"/django-admin/reservations/headcountsnapshot/{snapshot.pk}/change/"
+        ).status_code
+        == 200
+    )
+    assert client.get("/django-admin/reservations/headcountsnapshot/add/").status_code == 403
