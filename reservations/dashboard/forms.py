@@ -70,7 +70,9 @@ class HeadcountForm(forms.Form):
         queryset=None, label=_("Service"), required=False, empty_label=None
     )
     date = forms.DateField(
-        label=_("Jour"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Jour"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, agent, **kwargs):
@@ -84,11 +86,13 @@ class ClosureForm(ServiceErrorsMixin, forms.Form):
     preview's, carried by the confirmation."""
 
     service = forms.ModelChoiceField(queryset=None, label=_("Service"))
-    date = forms.DateField(label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     end = forms.DateField(
         label=_("Au"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Vide : un seul jour."),
     )
     school_class = forms.ChoiceField(

@@ -224,10 +224,8 @@ class HeadcountView(HeadcountMixin, generic.TemplateView):
             day = data.get("date") or next_service_day(service, timezone.localdate())
             headcount = headcount_for(service, day)
             snapshot = HeadcountSnapshot.objects.filter(service=service, date=day).first()
-            if not form.is_bound:
-                form = HeadcountForm(
-                    initial={"service": service, "date": day}, agent=self.request.user
-                )
+            # The form shows the service and day counted, defaults included.
+            form = HeadcountForm(initial={"service": service, "date": day}, agent=self.request.user)
         previous_day = headcount.previous_day if headcount else None
         next_day = headcount.next_day if headcount else None
         return super().get_context_data(

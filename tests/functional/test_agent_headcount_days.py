@@ -197,3 +197,12 @@ def test_an_agent_of_no_service_sees_an_explanation(client, on_wednesday):
 
     assert response.status_code == 200
     assert response.context["headcount"] is None
+
+
+def test_a_service_chosen_without_a_day_shows_its_next_service_day_in_the_form(
+    agent_client, canteen, on_wednesday
+):
+    response = get(agent_client, canteen)
+
+    assert response.context["headcount"].day == THURSDAY
+    assert 'value="2030-03-14"' in response.content.decode()
