@@ -63,8 +63,29 @@ def pytest_collection_modifyitems(config, items):
     may run first: their live server starts from the migrated state and puts it back at the end
     (tests/e2e/conftest.py)."""
     yield  # after pytest-django's sort: ordinary tests, then transactional ones, then no database
+    _refuse_transactional_tests_without_serialized_rollback(items)
     if hasattr(config, "workerinput"):
         items.sort(key=lambda item: not item.nodeid.startswith(BROWSER_TESTS))
+
+
+def _refuse_transactional_tests_without_serialized_rollback(items) -> None:
+    """A transactional test's flush re-runs post_migrate receivers (the roles' groups are created
+    again, with new ids) unless it restores the serialized migrated state: the next test that
+    restores it would then meet those rows twice ("Usagers" already exists)."""
+    offenders = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            offenders.append(item.nodeid)
+    if offenders:
+        raise pytest.UsageError(
+            "Mark transactional tests django_db(transaction=True, serialized_rollback=True): "
+            + ", ".join(offenders[:5])
+        )
 
 
 def work_units(nodeids: list[str]) -> dict[str, str]:

@@ -246,7 +246,7 @@ def test_the_return_page_methods_other_than_get_and_post_are_refused(payfip_back
     assert Client().get(notify_url(payfip_backend.pk)).status_code == 405
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_top_up_paid_on_payfips_page_is_notified_to_our_server_end_to_end(
     live_server, settings, fake_payfip, payfip_backend, parent
 ):

@@ -71,7 +71,7 @@ def in_threads(count: int, work) -> list:
     return results
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_threads_get_twenty_consecutive_numbers():
     regie = make_regie("can")
 
@@ -87,7 +87,7 @@ def test_twenty_threads_get_twenty_consecutive_numbers():
     assert sorted(numbers) == [f"CAN-2026-{n:06d}" for n in range(1, THREADS + 1)]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_orders_numbered_at_once_take_consecutive_numbers_and_none_twice():
     regie = make_regie("gar")
     paid_at = datetime(2026, 6, 1, 10, tzinfo=UTC)
