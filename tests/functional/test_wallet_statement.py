@@ -152,7 +152,13 @@ def test_an_account_awaiting_validation_sees_its_empty_wallet(client):
     response = client.get(WALLET)
 
     assert response.status_code == 200
-    assert response.json() == {"total": "0.00", "total_display": f"0,00{NBSP}€", "pots": []}
+    body = response.json()
+    assert {key: body[key] for key in ("total", "total_display", "pots")} == {
+        "total": "0.00",
+        "total_display": f"0,00{NBSP}€",
+        "pots": [],
+    }
+    assert body["forecast"]["balance"] == "0.00"
     assert client.get(MOVEMENTS).json()["results"] == []
 
 
@@ -283,10 +289,11 @@ def test_the_statement_and_movements_cost_the_same_queries_for_3_and_30_movement
         else:
             top_up(parent, "1.00", index)
 
-    # Session and user, then one query for the pots (the statement), or count, page, transfers
-    # with their actors, the actors' communes and pots with their services (the history); the
-    # session save costs three (savepoint, update, release).
-    with django_assert_max_num_queries(6):
+    # Session and user, then one query for the pots (the statement) and the forecast's (its
+    # pots' total, unpaid shares, basket, the last four weeks' bookings, the last one booked), or
+    # count, page, transfers with their actors, the actors' communes and pots with their services
+    # (the history); the session save costs three (savepoint, update, release).
+    with django_assert_max_num_queries(8):
         assert parent_client.get(WALLET).status_code == 200
     with django_assert_max_num_queries(10):
         response = parent_client.get(MOVEMENTS)
