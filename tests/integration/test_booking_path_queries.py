@@ -24,10 +24,11 @@ Order = get_model("order", "Order")
 # the add's checks and bulk writes; the checkout's basket lock, re-check under the day locks
 # (shared with the bookings), wallet debit (the pots read and locked in one statement), order,
 # lines, bookings, payment records, the régies' shares; then, after the commit, Oscar's
-# analytics counters (1) and the shares' receipt numbers (3, and here the 2 savepoints of the
-# transaction they run in, nested in the test's). Meal options, payment types, school
-# holidays, régies and revenue accounts come from the cache.
-ADD_AND_CHECKOUT_QUERIES = 56
+# analytics counters (1), the shares' receipt numbers (3, and here the 2 savepoints of the
+# transaction they run in, nested in the test's) and the order's confirmation e-mail (7: the
+# family's opt-outs, the order, its shares and régies, its meals). Meal options, payment types,
+# school holidays, régies and revenue accounts come from the cache.
+ADD_AND_CHECKOUT_QUERIES = 63
 
 
 def add_and_pay(service, option, meals: int) -> int:
