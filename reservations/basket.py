@@ -133,7 +133,7 @@ def add_meals_to_basket(
         return _lock_basket(account, basket)
     window = _window_or_refuse(service, wanted)
     if skip_closed:
-        wanted = [(pk, day) for pk, day in wanted if window.day_state(day).open]
+        wanted = [(pk, day) for pk, day in wanted if window.day_state_for(day, family[pk]).open]
     basket = _lock_basket(account, basket)
     days = _ServiceDays.load(account, family, service, window, basket, wanted)
     accepted, errors = _checked(wanted, days, now)
@@ -209,7 +209,8 @@ class _ServiceDays:
         key = (self.service_id, day)
         return rules.meal_refusal(
             rules.MealDay(
-                state=self.window.day_state(day),
+                # The day as this child sees it: a closure of their class or group shuts it.
+                state=self.window.day_state_for(day, self.family[beneficiary_id]),
                 booking_deadline=self.window.booking_deadline(day),
                 capacity=self.window.daily_capacity,
                 seats_taken=self.taken[key] + len(in_basket),

@@ -198,7 +198,10 @@ class LockedDays:
         # A service without a calendar sets no day, deadline nor capacity of its own.
         refusal = rules.meal_refusal(
             rules.MealDay(
-                state=window.day_state(meal.date) if window else rules.DayState(True),
+                # The day as this child sees it: a closure of their class or group shuts it.
+                state=window.day_state_for(meal.date, beneficiary)
+                if window
+                else rules.DayState(True),
                 booking_deadline=window.booking_deadline(meal.date) if window else None,
                 capacity=window.daily_capacity if window else None,
                 seats_taken=self.taken[key],

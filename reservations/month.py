@@ -138,6 +138,9 @@ class _FamilyMonth:
         if window is None:
             return CalendarDay(day, CLOSED, _("Ce service n'a pas encore de calendrier."))
         state, booking_deadline, cancellation_deadline = self._service_day(window, service, day)
+        if state.open and window.class_closures:
+            # A closure of this child's class or group (a class trip) shuts the day for them.
+            state = window.day_state_for(day, beneficiary)
         if not state.open:
             return CalendarDay(day, CLOSED, state.reason)
         key = (service, day)
