@@ -4,7 +4,6 @@ pages alone may load Stripe.js (`stripe_js_page`)."""
 
 from functools import wraps
 
-from csp.decorators import csp_update
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 
@@ -65,10 +64,11 @@ def stripe_js_page(view):
     """For a page that confirms a card payment with Stripe.js: only these pages may load it,
     frame Stripe and call its API, so that a script injected anywhere else cannot."""
 
-    @csp_update(STRIPE_JS_CSP)
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
+        # Added to what the view asked for itself (a bank's page its form posts to).
+        response._csp_update = {**STRIPE_JS_CSP, **(getattr(response, "_csp_update", None) or {})}
         response.permissions_policy_update = STRIPE_JS_PERMISSIONS
         return response
 

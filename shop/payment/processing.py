@@ -202,6 +202,8 @@ class CardDetails:
     client_secret: str | None = None
     publishable_key: str | None = None
     redirect_url: str | None = None  # a redirecting gateway's page (PayFiP, bank gateways)
+    # A bank gateway's (Paybox, Systempay) signed form, POSTed by the browser: method, fields.
+    form: dict | None = None
 
 
 def card_details(payment: CardPayment) -> CardDetails:
@@ -239,13 +241,18 @@ def card_details(payment: CardPayment) -> CardDetails:
         client_secret=reported.client_secret if reported else None,
         publishable_key=gateway.publishable_key,
         redirect_url=getattr(reported, "redirect_url", None) if reported else None,
+        form=(reported.metadata or {}).get("form") if reported else None,
     )
 
 
 def _gateway_payment(gateway, payment: CardPayment):
     if payment.gateway_reference:
-        if payment.status == CardPaymentStatus.FAILED and hasattr(gateway, "payer_url"):
-            # PayFiP's refusal is final for its idOp: another card is another payment.
+        if hasattr(gateway, "payer_url") and (
+            payment.status == CardPaymentStatus.FAILED
+            or gateway.payer_url(payment.gateway_reference) is None
+        ):
+            # PayFiP's refusal is final for its idOp: another card is another payment. A bank
+            # gateway's signed form is given only when a payment is asked: ask again.
             return _ask_again(gateway, payment)
         reported = gateway.retrieve_payment(payment.gateway_reference)
         if hasattr(gateway, "payer_url"):
@@ -282,11 +289,12 @@ def _payment_request(gateway, payment: CardPayment, attempt: int = 0) -> dict:
 
 
 def _ask_again(gateway, payment: CardPayment):
-    """A new payment at the gateway for a declined one, which takes no other card there; the
-    CardPayment keeps its row (its order's step) and now follows the new reference."""
+    """A new payment at the gateway for one it will not take again (declined at PayFiP; a bank
+    gateway's form, given once); the CardPayment keeps its row (its order's step) and now
+    follows the new reference."""
     attempt = int(timezone.now().timestamp())
     reported = gateway.create_payment(**_payment_request(gateway, payment, attempt))
-    CardPayment.objects.filter(pk=payment.pk, status=CardPaymentStatus.FAILED).update(
+    CardPayment.objects.filter(pk=payment.pk, status=payment.status).update(
         gateway_reference=reported.reference, updated_at=timezone.now()
     )
     payment.gateway_reference = reported.reference

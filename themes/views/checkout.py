@@ -5,6 +5,7 @@ Thin views over the services the JSON API calls: the checkout use case (shop.che
 /api/checkout/) and `wallet.payments` (a card payment confirmed)."""
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -163,7 +164,7 @@ def order_payment_view(request, number):
         card = processing.card_details(payment)
     except payments.GatewayUnavailableError as error:
         unavailable = str(error)
-    return render(
+    response = render(
         request,
         "themes/planning/card_payment.html",
         {
@@ -176,6 +177,15 @@ def order_payment_view(request, number):
         },
         status=503 if unavailable else 200,
     )
+    if card is not None and card.form and card.redirect_url:
+        # The bank's page takes the card: this page's form posts there, and only there.
+        response._csp_update = {"form-action": [_origin(card.redirect_url)]}
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @parent_required
