@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "oscar.apps.search.apps.SearchConfig",
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
-    "oscar.apps.dashboard.apps.DashboardConfig",
+    "shop.dashboard.apps.DashboardConfig",  # the home page: shop/FORKS.md
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
     "shop.dashboard.orders.apps.OrdersDashboardConfig",
@@ -421,6 +421,7 @@ OSCAR_DASHBOARD_NAVIGATION = [
                 "url_name": "bookings-dashboard:family-list",
             },
             {"label": _("Fermetures"), "url_name": "families-dashboard:closure-list"},
+            {"label": _("Journal des actions"), "url_name": "families-dashboard:audit"},
             {"label": _("Porte-monnaie"), "url_name": "wallet-dashboard:wallet-list"},
         ],
     },
@@ -462,6 +463,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "NUM_PROXIES": NUM_PROXIES,
+    # Django's lookups answer 404 in English ("No Beneficiary matches the given query.").
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
 }
 OSCARAPI_OVERRIDE_MODULES = ["shop.api"]
 OSCARAPI_BLOCK_ADMIN_API_ACCESS = True
