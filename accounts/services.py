@@ -4,12 +4,15 @@ Each use case checks its own rules and raises Django's `ValidationError` keyed b
 field at fault, so that the API (and any other caller) can show the message next to that field.
 E-mails leave after the transaction commits (accounts.email.TaskEmailBackend)."""
 
+import json
 import unicodedata
 
 from axes.utils import reset as reset_login_failures
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -65,6 +68,60 @@ def validate_account(account: User, *, validated_by: User, now=None) -> User:
         recipient_list=[account.email],
     )
     return account
+
+
+# An account's refusal is written to Django's admin log (who, when, the reason), the one record
+# of decisions on an account that needs no new table; this key marks it among the log's entries.
+ACCOUNT_REFUSAL_KEY = "portail_account_refused"
+# How every refusal's change message starts (refusal_message), to find them in the log.
+REFUSAL_MESSAGE_PREFIX = f'[{{"{ACCOUNT_REFUSAL_KEY}"'
+REASON_REQUIRED = gettext_lazy("Indiquez le motif du refus : il est envoyé à la famille.")
+ALREADY_VALIDATED = gettext_lazy("Ce compte est déjà validé : il ne peut plus être refusé.")
+
+
+def refusal_message(reason: str) -> str:
+    """The log entry's change message of a refusal (JSON, as the admin's own messages)."""
+    return json.dumps([{ACCOUNT_REFUSAL_KEY: {"reason": reason}}], ensure_ascii=False)
+
+
+def refusal_reason(change_message: str) -> str:
+    """The reason a refusal's log entry carries ("" for any other entry)."""
+    try:
+        return json.loads(change_message)[0][ACCOUNT_REFUSAL_KEY]["reason"]
+    except (ValueError, LookupError, TypeError):
+        return ""
+
+
+@transaction.atomic
+def refuse_account(account: User, *, refused_by: User, reason: str, now=None) -> LogEntry:
+    """Refuse a pending account, with a reason e-mailed to its holder. The account stays unable
+    to book or pay (an agent may still validate it later, once the family has answered); the
+    refusal, its author and its reason are recorded in the admin log."""
+    if not can_validate_accounts(refused_by):
+        raise NotAllowedToValidate(_("Vous n'avez pas le droit de refuser des comptes."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [REASON_REQUIRED]})
+    account = User.objects.select_for_update().get(pk=account.pk)
+    if account.is_validated:
+        raise ValidationError({"reason": [ALREADY_VALIDATED]})
+    entry = LogEntry.objects.create(
+        user=refused_by,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(account.pk),
+        object_repr=str(account)[:200],
+        action_flag=CHANGE,
+        change_message=refusal_message(reason),
+        action_time=now or timezone.now(),
+    )
+    _send(
+        "account_refused.txt",
+        _("Votre compte Portail Famille n'a pas été validé"),
+        account.email,
+        account=account,
+        reason=reason,
+    )
+    return entry
 
 
 # --- Checks shared with the API's serializers -----------------------------------------------

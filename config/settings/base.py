@@ -422,6 +422,7 @@ OSCAR_DASHBOARD_NAVIGATION = [
             },
             {"label": _("Fermetures"), "url_name": "families-dashboard:closure-list"},
             {"label": _("Journal des actions"), "url_name": "families-dashboard:audit"},
+            {"label": _("Journal des actions"), "url_name": "families-dashboard:audit"},
             {"label": _("Porte-monnaie"), "url_name": "wallet-dashboard:wallet-list"},
         ],
     },

@@ -19,7 +19,11 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
     default_permissions = [DASHBOARD_ACCESS]
     permissions_map = {
         "account-list": VALIDATE_ACCOUNTS,
+        "account-detail": VALIDATE_ACCOUNTS,
         "account-validate": VALIDATE_ACCOUNTS,
+        "account-refuse": VALIDATE_ACCOUNTS,
+        "audit": REVIEW_ACCESSES,
+        "audit-export": REVIEW_ACCESSES,
         "access-list": REVIEW_ACCESSES,
         "access-detail": REVIEW_ACCESSES,
         "access-accept": REVIEW_ACCESSES,
@@ -37,10 +41,14 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
     }
 
     def ready(self):
-        from . import views
+        from . import audit_views, views
 
         self.account_list_view = views.AccountListView
+        self.account_detail_view = views.AccountDetailView
         self.account_validate_view = views.AccountValidateView
+        self.account_refuse_view = views.AccountRefuseView
+        self.audit_view = audit_views.AuditView
+        self.audit_export_view = audit_views.AuditExportView
         self.access_list_view = views.AccessListView
         self.access_detail_view = views.AccessDetailView
         self.access_accept_view = views.AccessAcceptView
@@ -59,6 +67,14 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
     def get_urls(self):
         urls = [
             path("comptes/", self.account_list_view.as_view(), name="account-list"),
+            path("comptes/<int:pk>/", self.account_detail_view.as_view(), name="account-detail"),
+            path(
+                "comptes/<int:pk>/refuser/",
+                self.account_refuse_view.as_view(),
+                name="account-refuse",
+            ),
+            path("journal/", self.audit_view.as_view(), name="audit"),
+            path("journal/export.csv", self.audit_export_view.as_view(), name="audit-export"),
             path(
                 "comptes/<int:pk>/valider/",
                 self.account_validate_view.as_view(),

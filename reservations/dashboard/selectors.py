@@ -1,9 +1,14 @@
 """Read queries of the agents' family screens, scoped to the agent's communes."""
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models.functions import Cast
 from oscar.core.loading import get_model
 
 from accounts.selectors import communes_of, parents
+from accounts.services import REFUSAL_MESSAGE_PREFIX
 
 from ..models import (
     ACTIVE_BOOKING_STATUSES,
@@ -20,17 +25,35 @@ from ..selectors import accesses_for_agent
 Product = get_model("catalogue", "Product")
 
 
-def accounts_awaiting_validation(agent) -> QuerySet:
-    """Parents' accounts not validated yet that `agent` may validate: those that asked no access
-    yet (a new family belongs to no commune until it asks) and those that asked one of the
-    agent's communes. An administrator sees them all; staff accounts (agents, officers) are
-    never listed, validated or not. Each carries `asked_accesses` with its communes."""
-    accounts = parents().filter(validated_at__isnull=True)
+def parents_for_agent(agent) -> QuerySet:
+    """The parents an agent deals with: those who asked access to one of the agent's communes,
+    and those who asked none yet (an account records no commune of its own: a new family belongs
+    to no commune until it asks). An administrator sees them all; staff accounts (agents,
+    officers) are never parents."""
+    accounts = parents()
     if not agent.is_superuser:
         requests = ServiceAccess.objects.filter(account=OuterRef("pk"))
         accounts = accounts.filter(
             ~Exists(requests) | Exists(requests.filter(commune__in=communes_of(agent)))
         )
+    return accounts
+
+
+def account_refusals() -> QuerySet:
+    """The refusals of accounts (accounts.services.refuse_account), in Django's admin log."""
+    return LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(get_user_model()),
+        change_message__startswith=REFUSAL_MESSAGE_PREFIX,
+    )
+
+
+def accounts_awaiting_validation(agent, *, refused: bool = False) -> QuerySet:
+    """Parents' accounts not validated yet that `agent` may validate (parents_for_agent), oldest
+    first; with `refused`, those already refused instead of those not decided yet. Each carries
+    `asked_accesses` with its communes."""
+    refusal = account_refusals().filter(object_id=Cast(OuterRef("pk"), CharField()))
+    accounts = parents_for_agent(agent).filter(validated_at__isnull=True)
+    accounts = accounts.filter(Exists(refusal) if refused else ~Exists(refusal))
     asked = ServiceAccess.objects.select_related("commune").order_by("commune__name")
     return accounts.prefetch_related(
         Prefetch("service_accesses", queryset=asked, to_attr="asked_accesses")

@@ -19,7 +19,7 @@ from django.views import generic
 from django_tables2 import SingleTableView
 
 from accounts.roles import ActorRole
-from accounts.services import validate_account
+from accounts.services import refusal_reason, refuse_account, validate_account
 
 from ..access import accept_access, refuse_access, request_new_document
 from ..bookings import cancel_booking
@@ -28,7 +28,7 @@ from ..closures import PreviewChanged, close, preview_closure, reopen_day
 from ..exceptions import CancellationRefused
 from ..exports import SafeCSVWriter
 from ..headcount import headcount_for, next_service_day
-from ..models import CatererRecipient, HeadcountSnapshot
+from ..models import Beneficiary, CatererRecipient, HeadcountSnapshot, ServiceAccess
 from ..selectors import accesses_for_agent
 from .forms import (
     AcceptAccessForm,
@@ -40,9 +40,11 @@ from .forms import (
     RequestDocumentForm,
 )
 from .selectors import (
+    account_refusals,
     accounts_awaiting_validation,
     bookings_for_agent,
     closures_for_agent,
+    parents_for_agent,
     recipients_for_agent,
     snapshots_for_agent,
 )
@@ -50,23 +52,74 @@ from .tables import AccessTable, AccountTable
 
 
 class AccountListView(SingleTableView):
+    """The parents waiting for validation, oldest first; `?statut=refuses` lists those refused
+    (still unable to book) so that one can be validated once the family has answered."""
+
     template_name = "reservations/dashboard/account_list.html"
-    extra_context = {"page_title": _("Comptes à valider")}
     table_class = AccountTable
     context_table_name = "accounts"
 
+    @property
+    def refused(self) -> bool:
+        return self.request.GET.get("statut") == "refuses"
+
     def get_queryset(self):
-        return accounts_awaiting_validation(self.request.user)
+        return accounts_awaiting_validation(self.request.user, refused=self.refused)
 
     def get_table_pagination(self, table):
         return {"per_page": settings.OSCAR_DASHBOARD_ITEMS_PER_PAGE}
+
+    def get_context_data(self, **kwargs):
+        title = _("Comptes refusés") if self.refused else _("Comptes à valider")
+        return super().get_context_data(page_title=title, refused=self.refused, **kwargs)
+
+
+class AccountDetailView(generic.DetailView):
+    """A parent's account before deciding: profile, children, access requests (with their
+    documents when the request is at one of the agent's communes), previous refusals."""
+
+    template_name = "reservations/dashboard/account_detail.html"
+    context_object_name = "account"
+
+    def get_queryset(self):
+        return parents_for_agent(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        account = self.object
+        agent = self.request.user
+        ours = accesses_for_agent(agent).filter(account=account).order_by("-created_at", "pk")
+        others = (
+            ServiceAccess.objects.filter(account=account)
+            .exclude(pk__in=ours.values("pk"))
+            .select_related("commune", "tariff_option__parent")
+            .order_by("-created_at", "pk")
+        )
+        refusals = (
+            account_refusals()
+            .filter(object_id=str(account.pk))
+            .select_related("user")
+            .order_by("-action_time", "-pk")
+        )
+        kwargs.setdefault("refuse_form", RefuseAccessForm())
+        return super().get_context_data(
+            page_title=account.get_full_name() or account.email,
+            beneficiaries=Beneficiary.objects.filter(account=account).order_by("first_name", "pk"),
+            accesses=list(ours),
+            other_accesses=list(others),
+            refusals=[(entry, refusal_reason(entry.change_message)) for entry in refusals],
+            **kwargs,
+        )
 
 
 class AccountValidateView(generic.View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        account = get_object_or_404(accounts_awaiting_validation(request.user), pk=pk)
+        account = get_object_or_404(
+            # A refused account may still be validated once the family has answered.
+            parents_for_agent(request.user).filter(validated_at__isnull=True),
+            pk=pk,
+        )
         validate_account(account, validated_by=request.user)
         messages.success(
             request,
@@ -74,6 +127,36 @@ class AccountValidateView(generic.View):
             % {"name": account.get_full_name() or account.email},
         )
         return redirect("families-dashboard:account-list")
+
+
+class AccountRefuseView(AccountDetailView):
+    """Refuses a pending account with the reason the family receives; on error the detail page
+    comes back with the form's error."""
+
+    http_method_names = ["post"]
+
+    def get_queryset(self):
+        return accounts_awaiting_validation(self.request.user)
+
+    def post(self, request, pk):
+        self.object = self.get_object()
+        form = RefuseAccessForm(request.POST)
+        if form.is_valid():
+            try:
+                refuse_account(
+                    self.object, refused_by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(
+                    request,
+                    gettext("Le compte de %(name)s est refusé ; un e-mail lui en donne le motif.")
+                    % {"name": self.object.get_full_name() or self.object.email},
+                )
+                return redirect("families-dashboard:account-list")
+        context = self.get_context_data(refuse_form=form)
+        return self.render_to_response(context, status=400)
 
 
 class AccessListView(SingleTableView):
