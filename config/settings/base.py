@@ -422,7 +422,6 @@ OSCAR_DASHBOARD_NAVIGATION = [
             },
             {"label": _("Fermetures"), "url_name": "families-dashboard:closure-list"},
             {"label": _("Journal des actions"), "url_name": "families-dashboard:audit"},
-            {"label": _("Journal des actions"), "url_name": "families-dashboard:audit"},
             {"label": _("Porte-monnaie"), "url_name": "wallet-dashboard:wallet-list"},
         ],
     },
@@ -464,8 +463,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "NUM_PROXIES": NUM_PROXIES,
-    # Django's lookups answer 404 in English ("No Beneficiary matches the given query.").
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
 }
 OSCARAPI_OVERRIDE_MODULES = ["shop.api"]
 OSCARAPI_BLOCK_ADMIN_API_ACCESS = True
