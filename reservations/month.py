@@ -35,6 +35,7 @@ class CalendarDay:
     reason: str = ""
     price: Decimal | None = None
     explanation: str = ""
+    price_reason: str = ""  # the explanation in a few words, beside the price
     booking_deadline: datetime | None = None
     cancellation_deadline: datetime | None = None
 
@@ -170,6 +171,7 @@ class _FamilyMonth:
         else:
             entry.price = explanation.unit_price
             entry.explanation = explanation.explanation_fr
+            entry.price_reason = explanation.short_fr
         return entry
 
     def _service_day(self, window, service, day) -> tuple:

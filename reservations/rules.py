@@ -438,6 +438,8 @@ class PriceExplanation:
     rank: int
     residence: str
     explanation_fr: str
+    # The reason in a few words, for a calendar cell at 360 px ("QF 600–800, 2e enfant").
+    short_fr: str = ""
 
 
 def price_for(
@@ -484,6 +486,7 @@ def _grid_price(grid, category, residence, quotient, rank) -> PriceExplanation:
     if quotient is None:
         label = _("QF non communiqué, tranche la plus haute (%(bracket)s)") % {"bracket": label}
     price = line.unit_price.quantize(CENT, rounding=ROUND_HALF_UP)
+    short = _short_grid_reason(grid, line, residence, quotient, rank)
     explanation = _("Tarif %(category)s, %(residence)s, %(bracket)s, %(rank)s : %(price)s.") % {
         "category": _category_label(category),
         "residence": _residence_label(residence),
@@ -491,7 +494,40 @@ def _grid_price(grid, category, residence, quotient, rank) -> PriceExplanation:
         "rank": _rank_label(rank),
         "price": euros(price),
     }
-    return PriceExplanation(price, label, rank, residence, explanation)
+    return PriceExplanation(price, label, rank, residence, explanation, short)
+
+
+def _short_grid_reason(grid, line, residence, quotient, rank) -> str:
+    """Only what the grid tells apart: the bracket when it has several, the residence and
+    the sibling rank when its rows differ by them."""
+    parts = []
+    if quotient is None:
+        parts.append(_("QF non communiqué"))
+    elif line.family_quotient_min is not None or line.family_quotient_max is not None:
+        parts.append(short_bracket_label(line.family_quotient_min, line.family_quotient_max))
+    if residence == NON_RESIDENT and any(x.residence != ANY_RESIDENCE for x in grid.lines):
+        parts.append(_residence_label(residence))
+    if any(x.sibling_rank > 1 for x in grid.lines if x.category == line.category):
+        parts.append(_rank_label(rank))
+    return ", ".join(parts)
+
+
+def short_bracket_label(low: Decimal | None, high: Decimal | None) -> str:
+    """A family-quotient bracket in a few characters: "QF 600–800", "QF < 600", "QF ≥ 800"
+    (the minimum included, the maximum excluded, as TariffLine.covers reads them)."""
+    if low is None and high is None:
+        return _("tous QF")
+    if low is None:
+        return _("QF < %(high)s") % {"high": _bare_quotient(high)}
+    if high is None:
+        return _("QF ≥ %(low)s") % {"low": _bare_quotient(low)}
+    return _("QF %(low)s–%(high)s") % {"low": _bare_quotient(low), "high": _bare_quotient(high)}
+
+
+def _bare_quotient(amount: Decimal) -> str:
+    if amount == amount.to_integral_value():
+        return str(int(amount))
+    return _french_number(amount)
 
 
 def _effort_rate_price(grid, residence, quotient, rank) -> PriceExplanation:
@@ -507,7 +543,7 @@ def _effort_rate_price(grid, residence, quotient, rank) -> PriceExplanation:
         explanation = _("Taux d'effort, QF non communiqué : plafond de %(price)s.") % {
             "price": euros(price)
         }
-        return PriceExplanation(price, label, rank, residence, explanation)
+        return PriceExplanation(price, label, rank, residence, explanation, label)
     computed = quotient * grid.effort_rate / HUNDRED
     bounded = computed
     if grid.floor is not None and bounded < grid.floor:
@@ -525,12 +561,25 @@ def _effort_rate_price(grid, residence, quotient, rank) -> PriceExplanation:
     elif bounded == grid.ceiling and computed > bounded:
         explanation += _(", limité au plafond")
     explanation += _(" : %(price)s.") % {"price": euros(price)}
-    return PriceExplanation(price, label, rank, residence, explanation)
+    short = _("%(rate)s %% × QF %(quotient)s") % {
+        "rate": _french_number(grid.effort_rate),
+        "quotient": _bare_quotient(quotient),
+    }
+    if bounded == grid.floor and computed < bounded:
+        short += ", " + _("plancher")
+    elif bounded == grid.ceiling and computed > bounded:
+        short += ", " + _("plafond")
+    return PriceExplanation(price, label, rank, residence, explanation, short)
 
 
 def _bracket_floor(line: TariffLine) -> Decimal:
     low = line.family_quotient_min
     return Decimal("-Infinity") if low is None else low
+
+
+def bracket_label(low: Decimal | None, high: Decimal | None) -> str:
+    """A family-quotient bracket in words, as the explanations say it (minimum included)."""
+    return _bracket_label(low, high)
 
 
 def _bracket_label(low: Decimal | None, high: Decimal | None) -> str:

@@ -42,6 +42,7 @@ class Cell:
     checked: bool = False
     errors: list = field(default_factory=list)
     price: str = ""  # the price in the page's language, "" when there is none
+    price_reason: str = ""  # why, in a few words ("QF 600–800, 2e enfant")
 
     def __post_init__(self):
         self.value = f"{self.beneficiary['id']}:{self.day.date.isoformat()}"
@@ -117,6 +118,7 @@ def month_grid(months, month: date, *, checked=frozenset(), errors=None):
                     if entry.price not in prices:
                         prices[entry.price] = money.euros(entry.price)
                     cell.price = prices[entry.price]
+                    cell.price_reason = entry.price_reason
                 days[entry.date].cells.append(cell)
     for day in days.values():
         first_open = next((c for c in day.cells if c.day.booking_deadline), None)
