@@ -9,7 +9,8 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.facts import FACTS_PREFETCH, service_facts
-from cms.serializers import ServiceFactsSerializer, ServiceProductSerializer
+from cms.serializers import ServiceFactsSerializer, ServiceProductSerializer, TariffGridSerializer
+from cms.tariff_grid import GRID_PREFETCH, published_grid
 
 from .menus import MenuPage
 
@@ -80,9 +81,10 @@ class ServicePage(Page):
         APIField("regulation"),
         APIField("regulation_pdf"),
         APIField("facts", serializer=ServiceFactsSerializer()),
+        APIField("tariff_grid", serializer=TariffGridSerializer(allow_null=True)),
     ]
     api_select_related = ("product", "regulation_pdf")
-    api_prefetch_related = FACTS_PREFETCH
+    api_prefetch_related = (*FACTS_PREFETCH, *GRID_PREFETCH)
 
     parent_page_types = ["cms.CommunePage"]
     subpage_types = ["cms.MenuPage"]
@@ -97,9 +99,14 @@ class ServicePage(Page):
             return None
         return service_facts(self.product)
 
+    def tariff_grid(self) -> dict | None:
+        """The quotient grid the server prices with (see cms.tariff_grid)."""
+        return published_grid(self.product) if self.product_id is not None else None
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["facts"] = self.facts()
+        context["tariff_grid"] = self.tariff_grid()
         # The commune's town hall answers the families' questions about its service.
         context["commune"] = self.get_parent().specific
         context["menus"] = MenuPage.objects.child_of(self).live().order_by("-week_start")[:4]

@@ -89,9 +89,9 @@ def test_listing_service_pages_with_their_tariffs_costs_the_same_for_3_or_30(
     for n in range(count):
         add_service(commune, f"Service {n}", {"Enfant": "3.30", "Adulte": "5.90"})
 
-    # Three more than for communes: the tariff options, their stock records and the service
-    # calendars (for the deadlines), prefetched.
-    with django_assert_max_num_queries(8):
+    # Four more than for communes: the tariff options, their stock records, the service
+    # calendars (for the deadlines) and the tariff grids, prefetched.
+    with django_assert_max_num_queries(9):
         items = pages(client, HOST, type="cms.ServicePage", fields="*", limit=20)
 
     assert len(items) == min(count, 20)
