@@ -409,6 +409,15 @@ def _cancellation_refusal(booking, deadline, now, enforce_deadline) -> str:
     return ""
 
 
+def _refund_reason(name: str, day) -> str:
+    """ "Annulation du repas de Léa", "… d'Alice": French elides "de" before a vowel or a
+    mute h (most first names with an h: Hugo, Hélène)."""
+    values = {"name": name, "date": f"{day:%d/%m/%Y}"}
+    if name and name[0].lower() in "aâàäeéèêëhiîïoôöuùûüy":
+        return _("Annulation du repas d'%(name)s du %(date)s") % values
+    return _("Annulation du repas de %(name)s du %(date)s") % values
+
+
 def _refund(booking, *, by, role, event_type) -> None:
     """Give the booking's price back to its service's pot, never more than its order line was
     paid (a line paid 0.00 refunds nothing); the booking row is locked by the caller."""
@@ -424,8 +433,7 @@ def _refund(booking, *, by, role, event_type) -> None:
         service_id=booking.service_id,
         commune_id=booking.commune_id,
         amount=amount,
-        reason=_("Annulation du repas de %(name)s du %(date)s")
-        % {"name": booking.beneficiary.first_name, "date": f"{booking.date:%d/%m/%Y}"},
+        reason=_refund_reason(booking.beneficiary.first_name, booking.date),
         reference=booking.order_number,
         idempotency_key=f"booking-refund:{booking.pk}",
         actor=by,

@@ -463,6 +463,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "NUM_PROXIES": NUM_PROXIES,
+    # Django's lookups answer 404 in English ("No Beneficiary matches the given query.").
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
 }
 OSCARAPI_OVERRIDE_MODULES = ["shop.api"]
 OSCARAPI_BLOCK_ADMIN_API_ACCESS = True
