@@ -25,6 +25,7 @@ from reservations.selectors import accesses_of, beneficiaries_of
 
 from ..access import parent_required
 from ..forms.family import AccessRequestForm, BeneficiaryForm, DocumentUploadForm, add_refusals
+from ..territory import site_commune_ids
 
 Product = get_model("catalogue", "Product")
 
@@ -158,15 +159,26 @@ def services(request):
     return render(
         request,
         "themes/family/services.html",
-        {"accesses": accesses, "catalogue": _with_requests(_familiar_first(accesses), active)},
+        {
+            "accesses": accesses,
+            "catalogue": _with_requests(
+                _familiar_first(accesses, site_commune_ids(request)), active
+            ),
+        },
     )
 
 
-def _familiar_first(accesses):
-    """The catalogue with the communes the family has already asked first (most families use
-    one or two communes among many), then the others, each group in the catalogue's order."""
+def _familiar_first(accesses, site_communes=None):
+    """The catalogue of the site's communes (`site_communes`: partner ids, None for all) with
+    those the family has already asked first (most families use one or two communes among
+    many), then the others, each group in the catalogue's order."""
     familiar = {access.commune_id for access in accesses}
-    return sorted(catalogue.catalogue(), key=lambda commune: commune.id not in familiar)
+    communes = [
+        commune
+        for commune in catalogue.catalogue()
+        if site_communes is None or commune.id in site_communes
+    ]
+    return sorted(communes, key=lambda commune: commune.id not in familiar)
 
 
 def _with_requests(communes, active) -> list[dict]:
