@@ -91,7 +91,8 @@ def test_the_home_counts_todays_and_tomorrows_meals_with_pai_and_diets(agent_cli
     assert (tomorrow_count.total, tomorrow_count.with_pai) == (1, 0)
     assert tomorrow_count.special_diets == [("Végétarien", 1)]
     headcounts = section(response, "headcounts")
-    assert "Sans porc : 2" in headcounts
+    assert "3 inscrits" in headcounts and "dont 1 PAI" in headcounts
+    assert "Sans porc : 2" in headcounts and "Végétarien : 1" in headcounts
     assert f"date={today():%Y-%m-%d}" in headcounts
 
 
@@ -183,6 +184,7 @@ def test_the_home_shows_card_payments_stuck_or_refused_of_the_agents_communes(
     html = section(response, "payments")
     assert "ORD-1" in html and "ORD-3" in html
     assert "ORD-6" not in html and "6,60" in html
+    assert f'href="/dashboard/porte-monnaie/{stuck.owner_id}/"' in html
 
 
 def home_queries(client) -> int:
