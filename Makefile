@@ -23,7 +23,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --port $(PORT)
 
 # The dev server, plus the periodic tasks (card payment expiry, ledger check) in-process while no
 # broker is configured; Ctrl-C stops both.

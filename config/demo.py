@@ -207,7 +207,7 @@ class DemoLogin:
 
 @dataclass(frozen=True)
 class DemoWorld:
-    site_urls: tuple[tuple[str, str], ...]  # (site name, root URL)
+    sites: tuple[tuple[str, str], ...]  # (site name, hostname)
     logins: tuple[DemoLogin, ...]
 
 
@@ -227,8 +227,8 @@ def build_demo_world(now=None) -> DemoWorld:
     seed_access_requests()
     seed_cms_content(today=timezone.localdate(now))
     seed_themes()
-    site_urls = tuple((t.site_name, f"http://{t.hostname}:{PORT}/") for t in TERRITORIES)
-    return DemoWorld(site_urls=site_urls, logins=tuple(logins))
+    sites = tuple((t.site_name, t.hostname) for t in TERRITORIES)
+    return DemoWorld(sites=sites, logins=tuple(logins))
 
 
 # --- Catalogue -------------------------------------------------------------------------------
@@ -814,11 +814,12 @@ def requirements_for_product(tariff_option) -> list[str]:
 # --- Summary ---------------------------------------------------------------------------------
 
 
-def render_summary(world: DemoWorld) -> str:
-    """The French text `seed_demo` prints: where to go and with which account."""
-    back_office = f"http://{TERRITORIES[0].hostname}:{PORT}"
+def render_summary(world: DemoWorld, *, port: int = PORT) -> str:
+    """The French text `seed_demo` prints: where to go and with which account, at the `port`
+    the server is started on (`make run PORT=8001`)."""
+    back_office = f"http://{TERRITORIES[0].hostname}:{port}"
     addresses = [
-        *((f"Site « {name} »", url) for name, url in world.site_urls),
+        *((f"Site « {name} »", f"http://{hostname}:{port}/") for name, hostname in world.sites),
         ("Espace des familles (connexion)", f"{back_office}/connexion/"),
         ("Wagtail (pages, rédacteurs)", f"{back_office}/cms/"),
         ("Tableau de bord Oscar (agents)", f"{back_office}/dashboard/"),

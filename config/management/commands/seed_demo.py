@@ -1,6 +1,8 @@
+import os
+
 from django.core.management.base import BaseCommand
 
-from config.demo import build_demo_world, render_summary
+from config.demo import PORT, build_demo_world, render_summary
 
 
 class Command(BaseCommand):
@@ -9,5 +11,13 @@ class Command(BaseCommand):
         "Wagtail, comptes de démonstration. Peut être relancée sans risque."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("PORT") or PORT),
+            help="Le port du serveur, pour les adresses affichées (par défaut : $PORT, ou 8000).",
+        )
+
     def handle(self, *args, **options):
-        self.stdout.write(render_summary(build_demo_world()))
+        self.stdout.write(render_summary(build_demo_world(), port=options["port"]))
