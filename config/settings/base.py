@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Oscar's shop screens (products, offers, stock …) answer 404 to a commune's agent.
+    "shop.dashboard.scope.ShopScreensForAdministrators",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
@@ -407,6 +409,8 @@ HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 THUMBNAIL_DEBUG = False
 # Agents' family screens: standalone dashboard sub-apps (reservations/dashboard/,
 # shop/dashboard/bookings/, wallet/dashboard/).
+# The agents' menu leaves out the shop's screens (shop/dashboard/scope.py).
+OSCAR_DASHBOARD_DEFAULT_ACCESS_FUNCTION = "shop.dashboard.scope.access"
 OSCAR_DASHBOARD_NAVIGATION = [
     *OSCAR_DASHBOARD_NAVIGATION,  # noqa: F405
     {
