@@ -20,6 +20,7 @@ from oscar.apps.dashboard.views import IndexView
 from accounts.selectors import communes_of
 from wallet.models import CardPayment, CardPaymentPurpose, CardPaymentStatus, RegieShare
 
+from ..calendars import calendar_windows
 from ..models import ACTIVE_BOOKING_STATUSES, Booking, Diet
 from .selectors import closures_for_agent, pending_counts, services_for_agent
 
@@ -41,6 +42,8 @@ class DayCount:
     total: int = 0
     with_pai: int = 0
     diets: dict[str, int] = field(default_factory=dict)
+    # Why the service does not open that day (weekday, holidays, closure); empty when it opens.
+    closed_reason: str = ""
 
     @property
     def special_diets(self) -> list[tuple[str, int]]:
@@ -59,9 +62,11 @@ class ServiceCounts:
 
 
 def day_headcounts(services, days: list[date]) -> list[ServiceCounts]:
-    """The counts of each service on each of `days`, in two queries (the services, the counts
-    grouped by service, day and diet)."""
+    """The counts of each service on each of `days`, and whether it opens then, in a fixed
+    number of queries: the services, their calendars (reservations.calendars.calendar_windows,
+    the same rules as the parents' calendar), the counts grouped by service, day and diet."""
     services = list(services)
+    windows = calendar_windows([s.pk for s in services], min(days), max(days))
     rows = (
         Booking.objects.filter(
             service__in=[service.pk for service in services],
@@ -72,7 +77,13 @@ def day_headcounts(services, days: list[date]) -> list[ServiceCounts]:
         .annotate(total=Count("pk"), with_pai=Count("pk", filter=Q(beneficiary__has_pai=True)))
         .order_by()
     )
-    counts = {(s.pk, day): DayCount(day) for s in services for day in days}
+    counts = {}
+    for service in services:
+        window = windows.get(service.pk)
+        for day in days:
+            state = window.day_state(day) if window else None
+            reason = "" if state is None or state.open else state.reason or "-"
+            counts[(service.pk, day)] = DayCount(day, closed_reason=reason)
     for row in rows:
         count = counts[(row["service_id"], row["date"])]
         count.total += row["total"]

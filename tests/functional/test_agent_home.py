@@ -96,6 +96,20 @@ def test_the_home_counts_todays_and_tomorrows_meals_with_pai_and_diets(agent_cli
     assert f"date={today():%Y-%m-%d}" in headcounts
 
 
+def test_the_home_says_when_a_service_is_closed_today_and_why(agent_client, canteen):
+    Closure.objects.create(
+        calendar=canteen[2], date=today(), end_date=today(), reason="Grève du personnel"
+    )
+
+    response = agent_client.get(HOME)
+
+    today_count, tomorrow_count = response.context["headcounts"][0].days
+    assert "Grève du personnel" in today_count.closed_reason
+    assert tomorrow_count.closed_reason == ""
+    headcounts = section(response, "headcounts")
+    assert "Fermé" in headcounts and "Grève du personnel" in headcounts
+
+
 def test_another_communes_services_and_closures_stay_off_the_home(agent_client, canteen):
     bains = make_canteen(PartnerFactory(name="Bains"), title="Cantine de Bains")
     book(bains, today())
@@ -207,6 +221,7 @@ def some_services(commune, count, start):
 
 def test_the_home_reads_as_many_queries_for_two_services_as_for_twenty(agent_client, rosieres):
     some_services(rosieres, 2, 0)
+    home_queries(agent_client)  # warms the caches a first visit fills (school holidays)
     few = home_queries(agent_client)
     some_services(rosieres, 18, 2)
 
