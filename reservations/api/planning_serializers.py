@@ -144,6 +144,9 @@ class CalendarDaySerializer(serializers.Serializer):
     reason = serializers.CharField(help_text=_("Pourquoi le jour est fermé."))
     price = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
     explanation = serializers.CharField()
+    price_reason = serializers.CharField(
+        help_text=_("Pourquoi ce prix, en quelques mots : « QF 600–800, 2e enfant ».")
+    )
     booking_deadline = serializers.DateTimeField(allow_null=True)
     cancellation_deadline = serializers.DateTimeField(allow_null=True)
 

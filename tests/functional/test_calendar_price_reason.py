@@ -69,3 +69,27 @@ def test_the_calendar_of_six_children_weighs_at_most_120_kb(client):
     assert response.status_code == 200
     assert response.content.count(b'class="price-reason"') >= 6 * 10
     assert len(response.content) <= 120 * 1024, len(response.content)
+
+
+def test_the_calendar_api_gives_the_same_reason_beside_the_price(client):
+    service, children, _ = make_canteen()
+    family = make_family(children, children=2, quotient="800")
+    eldest, youngest = family.children
+    client.force_login(family.parent)
+
+    with time_machine.travel(NOW, tick=False):
+        add_meals_to_basket(
+            account=family.parent,
+            service_id=service.pk,
+            meals=[(eldest.pk, date(2026, 12, 1))],
+            now=NOW,
+        )
+        response = client.get(
+            "/api/reservations/calendar/",
+            {"beneficiary": [eldest.pk, youngest.pk], "month": "2026-12"},
+        )
+
+    youngest_days = {d["date"]: d for d in response.json()[1]["services"][0]["days"]}
+    assert youngest_days["2026-12-01"]["price"] == "2.90"
+    assert youngest_days["2026-12-01"]["price_reason"] == "QF ≥ 500, 2e enfant"
+    assert youngest_days["2026-12-02"]["price_reason"] == ""  # closed: no price, no reason
