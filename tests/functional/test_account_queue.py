@@ -5,10 +5,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.services import refuse_account
-from reservations.dashboard.selectors import accounts_awaiting_validation
+from accounts.exceptions import NotAllowedToValidate
+from accounts.services import refusal_reason, refuse_account
+from reservations.dashboard.selectors import account_refusals, accounts_awaiting_validation
 from reservations.models import AccessDocument, Beneficiary, ServiceAccess
 from tests.factories import AgentFactory, OfficerFactory, PartnerFactory, PendingParentFactory
 from tests.shop_data import make_service
@@ -135,3 +137,34 @@ def test_an_agent_is_never_in_the_queue_nor_refusable(client, agent, rosieres):
 
     assert client.get(f"{ACCOUNTS}{colleague.pk}/").status_code == 404
     assert client.post(f"{ACCOUNTS}{colleague.pk}/refuser/", {"reason": "x"}).status_code == 404
+
+
+def test_a_validated_account_cannot_be_refused(agent):
+    parent = PendingParentFactory(validated_at=timezone.now())
+
+    with pytest.raises(ValidationError) as error:
+        refuse_account(parent, refused_by=agent, reason="Trop tard.")
+
+    assert "reason" in error.value.error_dict
+    assert not account_refusals().exists()
+
+
+def test_only_someone_who_validates_accounts_may_refuse_one():
+    parent = PendingParentFactory()
+    someone = PendingParentFactory()
+
+    with pytest.raises(NotAllowedToValidate):
+        refuse_account(parent, refused_by=someone, reason="Non.")
+
+    assert not account_refusals().exists()
+    assert mail.outbox == []
+
+
+def test_the_refusal_records_who_when_and_why(agent):
+    parent = PendingParentFactory()
+
+    entry = refuse_account(parent, refused_by=agent, reason="  Pièce manquante.  ")
+
+    (recorded,) = account_refusals().filter(object_id=str(parent.pk))
+    assert recorded == entry and recorded.user == agent and recorded.action_time
+    assert refusal_reason(recorded.change_message) == "Pièce manquante."
