@@ -450,7 +450,7 @@ class AuditPage:
 
     @property
     def num_pages(self) -> int:
-        return max(1, -(-self.count // self.per_page))
+        return max(1, min(-(-self.count // self.per_page), EXPORT_LIMIT // self.per_page))
 
     @property
     def has_previous(self) -> bool:
@@ -490,8 +490,10 @@ def _with_names(events: Iterable[Event]) -> list[Event]:
 
 
 def audit_page(agent, filters: Filters, *, number: int = 1, per_page: int = 25) -> AuditPage:
-    """The page `number` of the agent's journal, newest first."""
-    number = max(1, number)
+    """The page `number` of the agent's journal, newest first. Each source reads up to
+    `number × per_page` rows, so the page number is capped (EXPORT_LIMIT rows deep): older
+    actions are reached by narrowing the dates, or in the CSV export."""
+    number = min(max(1, number), max(1, EXPORT_LIMIT // per_page))
     limit = number * per_page
     events, total = _merge(agent, filters, limit, count=True)
     shown = events[limit - per_page : limit]

@@ -216,3 +216,16 @@ def test_the_journal_runs_as_many_queries_for_5_events_as_for_50(client, canteen
     many = queries_for(client, anne)
 
     assert many == few
+
+
+def test_a_page_past_the_end_shows_nothing_and_a_silly_one_is_capped(client, canteen, anne):
+    book(canteen, BeneficiaryFactory(account=ParentFactory()), by=anne)
+    client.force_login(anne)
+
+    past = client.get(JOURNAL, {"kind": "booked", "page": 3}).context["page"]
+    silly = client.get(JOURNAL, {"page": 10**9}).context["page"]
+    garbage = client.get(JOURNAL, {"page": "deux"}).context["page"]
+
+    assert past.events == [] and past.number == 3
+    assert silly.number == 400
+    assert garbage.number == 1 and garbage.events
