@@ -5,8 +5,10 @@ editor's); an administrator keeps them."""
 import pytest
 from django.urls import reverse
 
+from shop.checkout import checkout as place
 from shop.dashboard.scope import ADMINISTRATORS_ONLY
-from tests.factories import AdministratorFactory, AgentFactory, PartnerFactory
+from tests.factories import AdministratorFactory, AgentFactory, ParentFactory, PartnerFactory
+from tests.shop_data import make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +53,36 @@ def test_an_administrator_keeps_the_shop_screens(client, url_name):
 
     assert client.get(reverse(url_name)).status_code == 200
     assert url_name in ADMINISTRATORS_ONLY
+
+
+def test_an_agent_cannot_set_an_orders_status_by_hand_nor_sees_its_shipping(agent_client):
+    from oscar.core.loading import get_model
+
+    from tests.functional.test_checkout_payment import fill_basket, top_up
+
+    order_model = get_model("order", "Order")
+    commune = PartnerFactory(name="Aiguilhe")
+    agent_client.force_login(AgentFactory(communes=[commune]))
+    _, (morning,) = make_service(commune, "Garderie d'Aiguilhe", {"Matin": "1.50"})
+    parent = ParentFactory()
+    top_up(parent, "5.00")
+    basket = fill_basket(parent, morning)
+    order = place(basket.pk, payer=parent, payment_method="wallet").order
+    url = reverse("dashboard:order-detail", kwargs={"number": order.number})
+
+    page = agent_client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'value="change_order_status"' not in html
+    assert 'value="create_payment_event"' not in html
+    assert 'href="#shipping"' not in html
+
+    refused = agent_client.post(
+        url, {"order_action": "change_order_status", "new_status": "Annulée"}, follow=True
+    )
+    assert "suivent ses paiements" in refused.content.decode()
+    assert order_model.objects.get(pk=order.pk).status == "Payée"
+    refused = agent_client.post(
+        url, {"line_action": "create_payment_event", "payment_event_type": "x", "amount": "9"}
+    )
+    assert not order.payment_events.filter(amount=9).exists()
