@@ -62,3 +62,14 @@ def _row(row) -> dict:
 
 def _cents(amount) -> Decimal | None:
     return None if amount is None else Decimal(amount).quantize(rules.CENT)
+
+
+def varying_columns(grid: dict | None) -> set[str]:
+    """The grid's columns worth a column on a phone: those whose rows differ ("category",
+    "residence", "sibling_rank"); a column saying "1er enfant" on every row only widens it."""
+    rows = grid["rows"] if grid else []
+    return {
+        name
+        for name in ("category", "residence", "sibling_rank")
+        if len({r[name] for r in rows}) > 1
+    }

@@ -10,7 +10,7 @@ from wagtail.search import index
 
 from cms.facts import FACTS_PREFETCH, service_facts
 from cms.serializers import ServiceFactsSerializer, ServiceProductSerializer, TariffGridSerializer
-from cms.tariff_grid import GRID_PREFETCH, published_grid
+from cms.tariff_grid import GRID_PREFETCH, published_grid, varying_columns
 
 from .menus import MenuPage
 
@@ -106,7 +106,8 @@ class ServicePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["facts"] = self.facts()
-        context["tariff_grid"] = self.tariff_grid()
+        context["tariff_grid"] = grid = self.tariff_grid()
+        context["grid_columns"] = varying_columns(grid)
         # The commune's town hall answers the families' questions about its service.
         context["commune"] = self.get_parent().specific
         context["menus"] = MenuPage.objects.child_of(self).live().order_by("-week_start")[:4]

@@ -78,6 +78,9 @@ def test_the_service_page_shows_the_grid_the_server_prices_with(client):
         )
         assert shown in html, (quotient, rank)
     assert "5,90\xa0€" in html  # the adults' row
+    # Every row is for any residence: no column says so on each row, a phone has no room.
+    assert '<th scope="col">Résidence</th>' not in html
+    assert '<th scope="col">Rang</th>' in html
 
 
 def test_the_pages_api_gives_the_grid_row_by_row(client):
