@@ -23,9 +23,11 @@ from .calendars import (
     TariffRow,
 )
 from .caterer import CatererRecipient, HeadcountSnapshot
+from .waitlist import ACTIVE_WAITLIST_STATUSES, WaitlistEntry, WaitlistStatus
 
 __all__ = [
     "ACTIVE_BOOKING_STATUSES",
+    "ACTIVE_WAITLIST_STATUSES",
     "Booking",
     "BookingStatus",
     "AccessDocument",
@@ -52,4 +54,6 @@ __all__ = [
     "TariffGrid",
     "TariffMode",
     "TariffRow",
+    "WaitlistEntry",
+    "WaitlistStatus",
 ]
