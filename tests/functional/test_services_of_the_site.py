@@ -2,6 +2,7 @@
 is one territory, its communes the CommunePages under its HomePage."""
 
 import pytest
+from oscar.core.loading import get_model
 from wagtail.models import Page, Site
 
 from cms.models import CommunePage, HomePage
@@ -9,6 +10,8 @@ from tests.factories import ParentFactory, PartnerFactory
 from tests.shop_data import make_service
 
 pytestmark = pytest.mark.django_db
+
+Product = get_model("catalogue", "Product")
 
 SERVICES = "/espace/services/"
 PUY, DOMBES = "puy.localhost", "dombes.localhost"
@@ -31,6 +34,7 @@ def territory(hostname, *communes):
             )
         )
         make_service(partner, f"Cantine de {name}", {"Enfants": "3.30"})
+    return home
 
 
 def test_each_site_offers_only_its_own_territorys_communes(client):
@@ -55,3 +59,15 @@ def test_a_site_without_commune_pages_offers_every_commune(client):
     page = client.get(SERVICES, HTTP_HOST=PUY).content.decode()
 
     assert "Cantine de Rosières" in page
+
+
+def test_an_option_of_another_territory_cannot_be_asked_from_this_site(client):
+    territory(PUY, "Rosières")
+    territory(DOMBES, "Villars-les-Dombes")
+    villars = Product.objects.get(parent__title="Cantine de Villars-les-Dombes")
+    client.force_login(ParentFactory())
+
+    assert client.get(f"/espace/services/demander/{villars.pk}/", HTTP_HOST=PUY).status_code == 404
+    assert (
+        client.get(f"/espace/services/demander/{villars.pk}/", HTTP_HOST=DOMBES).status_code == 200
+    )

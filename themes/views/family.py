@@ -209,12 +209,15 @@ def _with_requests(communes, active) -> list[dict]:
     ]
 
 
-def _catalogue_option(option_id):
-    """The tariff option as the catalogue offers it (public, priced at a commune), or a 404."""
+def _catalogue_option(option_id, site_communes=None):
+    """The tariff option as the catalogue offers it (public, priced at a commune of the site
+    when `site_communes` says which), or a 404."""
     option = get_object_or_404(
         Product.objects.select_related("parent"), pk=option_id, structure=Product.CHILD
     )
     entry = catalogue.service(option.parent_id)
+    if entry and site_communes is not None and entry.commune.id not in site_communes:
+        raise Http404
     for offered in entry.options if entry else []:
         if offered.id == option.pk:
             return option, entry, offered
@@ -224,7 +227,7 @@ def _catalogue_option(option_id):
 @parent_required
 @require_http_methods(["GET", "POST"])
 def access_request(request, option_id):
-    option, service, offered = _catalogue_option(option_id)
+    option, service, offered = _catalogue_option(option_id, site_commune_ids(request))
     requirements = requirements_of(option)
     form = AccessRequestForm(
         request.POST or None,
