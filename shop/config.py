@@ -52,6 +52,10 @@ class Shop(config.Shop):
         card_payment_settled.connect(
             apply_card_payment_to_order, dispatch_uid="shop.payment.apply_card_payment_to_order"
         )
+        # A seat freed (a cancellation, a capacity raised) promotes the day's waiting list.
+        from . import waitlist
+
+        waitlist.connect()
 
     def get_urls(self):
         return [

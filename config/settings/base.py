@@ -337,6 +337,8 @@ CELERY_BEAT_SCHEDULE = {
     "wallet-number-paid-shares": {"task": "wallet.tasks.number_paid_shares", "schedule": 60},
     # Deadline, unbooked-week, low-balance reminders and the weekly summary: each sent once.
     "reservations-send-reminders": {"task": "reservations.tasks.send_reminders", "schedule": 3600},
+    # Waiting-list offers past their 24 hours pass to the next family; past deadlines close.
+    "shop-expire-waitlist": {"task": "shop.waitlist.expire_waitlist", "schedule": 900},
 }
 # Below this (euros, general pot + a service's pot) a family using the service is reminded.
 LOW_BALANCE_THRESHOLD = env_str("LOW_BALANCE_THRESHOLD", "5.00")
