@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from .calendars import tariff_configs
 from .exceptions import NotAnAgentOfThisCommune
 from .models import (
     AccessDocument,
@@ -24,7 +25,7 @@ from .models import (
     ServiceAccess,
 )
 from .models.access import ACTIVE_STATUSES
-from .rules import family_quotient
+from .rules import family_quotient, granted_bracket
 from .uploads import check_document
 
 Product = get_model("catalogue", "Product")
@@ -174,17 +175,83 @@ def replace_document(access: ServiceAccess, *, kind: str, upload, by) -> AccessD
     return document
 
 
-def accept_access(access: ServiceAccess, *, tariff_bracket: str, by) -> ServiceAccess:
-    tariff_bracket = (tariff_bracket or "").strip()
-    if not tariff_bracket:
-        raise ValidationError({"tariff_bracket": [_("Indiquez la tranche tarifaire accordée.")]})
+def accept_access(
+    access: ServiceAccess,
+    *,
+    by,
+    tariff_bracket: str = "",
+    reference_tax_income=None,
+    tax_shares=None,
+    family_quotient=None,
+    correction_reason: str = "",
+) -> ServiceAccess:
+    """Accept the request, with the family's figures as the agent checked them: a quotient the
+    agent enters, or computed from the income and shares, or the family's own. Figures changed
+    from the family's need a reason, recorded in the request's history. Pricing reads the
+    quotient; the bracket stored is the one the service's grid gives it (or the agent's words,
+    when given)."""
+    figures = _checked_figures(access, reference_tax_income, tax_shares, family_quotient)
+    corrected = {
+        field: value for field, value in figures.items() if value != getattr(access, field)
+    }
+    correction_reason = (correction_reason or "").strip()
+    if corrected and not correction_reason:
+        raise ValidationError(
+            {
+                "correction_reason": [
+                    _("Indiquez pourquoi vous corrigez les chiffres de la famille.")
+                ]
+            }
+        )
+    tariff = tariff_configs([access.tariff_option.parent_id]).get(access.tariff_option.parent_id)
+    label = (tariff_bracket or "").strip() or granted_bracket(tariff, figures["family_quotient"])
+    message = _("Demande acceptée, tranche tarifaire : %s.") % label
+    if corrected:
+        message += " " + _("Chiffres corrigés (%(fields)s) : %(reason)s") % {
+            "fields": ", ".join(
+                _figure_change(access, field, corrected[field]) for field in corrected
+            ),
+            "reason": correction_reason,
+        }
     return _decide(
         access,
         by=by,
         status=AccessStatus.ACCEPTED,
-        changes={"tariff_bracket": tariff_bracket},
-        message=_("Demande acceptée, tranche tarifaire : %s.") % tariff_bracket,
+        changes={**figures, "tariff_bracket": label[:50]},
+        message=message,
     )
+
+
+def _checked_figures(access, reference_tax_income, tax_shares, quotient) -> dict:
+    """The figures to keep: what the agent entered, else the family's; a new income or number of
+    shares without a quotient gives the quotient they make."""
+    income = access.reference_tax_income if reference_tax_income is None else reference_tax_income
+    shares = access.tax_shares if tax_shares is None else tax_shares
+    if quotient is None and (reference_tax_income is not None or tax_shares is not None):
+        if income is None or shares is None:
+            raise ValidationError(
+                {"tax_shares": [_("Indiquez le revenu fiscal et le nombre de parts, ou le QF.")]}
+            )
+        quotient = family_quotient(income, shares)
+    if quotient is None:
+        quotient = access.family_quotient
+    if quotient is not None and quotient < 0:
+        raise ValidationError({"family_quotient": [_("Un quotient familial n'est pas négatif.")]})
+    return {"reference_tax_income": income, "tax_shares": shares, "family_quotient": quotient}
+
+
+def _figure_change(access, field, new) -> str:
+    names = {
+        "reference_tax_income": _("revenu fiscal"),
+        "tax_shares": _("parts"),
+        "family_quotient": _("QF"),
+    }
+    old = getattr(access, field)
+    return _("%(name)s %(old)s → %(new)s") % {
+        "name": names[field],
+        "old": "—" if old is None else old,
+        "new": "—" if new is None else new,
+    }
 
 
 def refuse_access(access: ServiceAccess, *, reason: str, by) -> ServiceAccess:

@@ -577,6 +577,30 @@ def _bracket_floor(line: TariffLine) -> Decimal:
     return Decimal("-Infinity") if low is None else low
 
 
+def granted_bracket(tariff: TariffConfig | None, quotient: Decimal | None) -> str:
+    """What an accepted access grants, in words, from the very grid pricing reads: the bracket
+    the family quotient falls in, the effort rate's quotient, or the top bracket without one
+    (DESIGN: no quotient on file → top bracket)."""
+    if tariff is None:
+        return _("Tarif du service (sans grille)")
+    if tariff.mode == EFFORT_RATE:
+        if quotient is None:
+            return _("Taux d'effort, sans quotient : prix plafond")
+        return _("Taux d'effort, QF %(quotient)s") % {"quotient": _quotient(quotient)}
+    lines = [line for line in tariff.lines]
+    if not lines:
+        return _("Tarif du service (grille vide)")
+    if quotient is None:
+        top = max(lines, key=_bracket_floor)
+        return _("%(bracket)s (sans quotient : tranche la plus haute)") % {
+            "bracket": _bracket_label(top.family_quotient_min, top.family_quotient_max)
+        }
+    for line in sorted(lines, key=_bracket_floor):
+        if line.covers(quotient):
+            return _bracket_label(line.family_quotient_min, line.family_quotient_max)
+    return _("QF %(quotient)s, hors des tranches de la grille") % {"quotient": _quotient(quotient)}
+
+
 def bracket_label(low: Decimal | None, high: Decimal | None) -> str:
     """A family-quotient bracket in words, as the explanations say it (minimum included)."""
     return _bracket_label(low, high)

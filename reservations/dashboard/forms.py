@@ -38,10 +38,33 @@ class ServiceErrorsMixin:
 
 
 class AcceptAccessForm(ServiceErrorsMixin, forms.Form):
+    """The figures the agent checked against the documents: left as the family gave them, or
+    corrected with a reason. Pricing reads the quotient; the bracket follows from the grid."""
+
+    reference_tax_income = forms.DecimalField(
+        label=_("Revenu fiscal de référence"), required=False, min_value=0, decimal_places=2
+    )
+    tax_shares = forms.DecimalField(
+        label=_("Nombre de parts"), required=False, min_value=0, decimal_places=2
+    )
+    family_quotient = forms.DecimalField(
+        label=_("Quotient familial"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        help_text=_("Vide : calculé à partir du revenu et des parts."),
+    )
+    correction_reason = forms.CharField(
+        label=_("Motif de la correction"),
+        required=False,
+        max_length=200,
+        help_text=_("Obligatoire si vous modifiez les chiffres donnés par la famille."),
+    )
     tariff_bracket = forms.CharField(
-        label=_("Tranche tarifaire accordée"),
+        label=_("Tranche tarifaire (facultatif)"),
         max_length=50,
-        help_text=_("Par exemple « QF 2 » ou « Tranche B »."),
+        required=False,
+        help_text=_("Vide : la tranche de la grille du service pour ce quotient."),
     )
 
 

@@ -206,8 +206,19 @@ class AccessDetailView(generic.DetailView):
 
     def get_context_data(self, **kwargs):
         for name, form_class in self.decision_forms.items():
-            kwargs.setdefault(name, form_class())
+            kwargs.setdefault(name, form_class(initial=self.initial_for(name)))
         return super().get_context_data(**kwargs)
+
+    def initial_for(self, form_name: str) -> dict:
+        if form_name != "accept_form":
+            return {}
+        # The family's own figures, for the agent to check against the documents.
+        access = self.object
+        return {
+            "reference_tax_income": access.reference_tax_income,
+            "tax_shares": access.tax_shares,
+            "family_quotient": access.family_quotient,
+        }
 
 
 class AccessDecisionView(AccessDetailView):
@@ -240,7 +251,15 @@ class AccessAcceptView(AccessDecisionView):
     success_message = _("La demande est acceptée ; la famille est prévenue par e-mail.")
 
     def decide(self, access, data):
-        accept_access(access, tariff_bracket=data["tariff_bracket"], by=self.request.user)
+        accept_access(
+            access,
+            by=self.request.user,
+            tariff_bracket=data["tariff_bracket"],
+            reference_tax_income=data["reference_tax_income"],
+            tax_shares=data["tax_shares"],
+            family_quotient=data["family_quotient"],
+            correction_reason=data["correction_reason"],
+        )
 
 
 class AccessRefuseView(AccessDecisionView):

@@ -208,20 +208,27 @@ def test_accepting_with_a_bracket_accepts_and_emails_the_parent(
     assert "acceptée" in agent_client.get(response["Location"]).content.decode()
 
 
-def test_accepting_without_a_bracket_shows_a_form_error_and_changes_nothing(
+def test_correcting_the_quotient_without_a_reason_shows_a_form_error_and_changes_nothing(
     agent_client, rosieres_request, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = agent_client.post(
-            f"{detail(rosieres_request)}accepter/", {"tariff_bracket": " "}
+            f"{detail(rosieres_request)}accepter/", {"family_quotient": "1.00"}
         )
 
     assert response.status_code == 200
-    assert response.context["accept_form"].errors["tariff_bracket"]
+    assert response.context["accept_form"].errors["correction_reason"]
     rosieres_request.refresh_from_db()
     assert rosieres_request.status == AccessStatus.PENDING
     assert rosieres_request.events.count() == 0
     assert mail.outbox == []
+
+
+def test_the_accept_form_offers_the_familys_figures_to_check(agent_client, rosieres_request):
+    form = agent_client.get(detail(rosieres_request)).context["accept_form"]
+
+    assert form.initial["family_quotient"] == rosieres_request.family_quotient
+    assert form.initial["tax_shares"] == rosieres_request.tax_shares
 
 
 def test_a_decision_on_a_request_already_decided_shows_the_services_error(

@@ -467,13 +467,64 @@ def test_a_refusal_without_a_reason_is_refused(parent, option, agent, reason):
     assert access.status == AccessStatus.PENDING
 
 
-def test_an_acceptance_without_a_tariff_bracket_is_refused(parent, option, agent):
+def test_an_acceptance_without_words_grants_the_bracket_the_services_grid_gives_its_quotient(
+    parent, option, agent
+):
+    from reservations.models import TariffGrid, TariffRow
+
+    grid = TariffGrid.objects.create(service=option.parent)
+    for low, high, price in ((None, "700", "2.00"), ("700", None, "3.50")):
+        TariffRow.objects.create(
+            grid=grid,
+            category="child",
+            family_quotient_min=low and Decimal(low),
+            family_quotient_max=high and Decimal(high),
+            unit_price=Decimal(price),
+        )
+    access = ask(parent, option)  # 24 000 € and 2 shares: a quotient of 1 000,00 €
+
+    accept_access(access, tariff_bracket=" ", by=agent)
+
+    access.refresh_from_db()
+    assert access.family_quotient == Decimal("1000.00")
+    assert access.tariff_bracket.startswith("QF à partir de 700")
+
+
+def test_figures_corrected_without_a_reason_are_refused_and_change_nothing(parent, option, agent):
     access = ask(parent, option)
 
     with pytest.raises(ValidationError) as caught:
-        accept_access(access, tariff_bracket=" ", by=agent)
+        accept_access(access, by=agent, family_quotient=Decimal("450.00"))
 
-    assert set(caught.value.message_dict) == {"tariff_bracket"}
+    assert set(caught.value.message_dict) == {"correction_reason"}
+    access.refresh_from_db()
+    assert (access.status, access.family_quotient) == (AccessStatus.PENDING, Decimal("1000.00"))
+
+
+def test_corrected_figures_are_kept_with_their_reason_in_the_requests_history(
+    parent, option, agent
+):
+    access = ask(parent, option)
+
+    accept_access(
+        access,
+        by=agent,
+        reference_tax_income=Decimal("18000"),
+        tax_shares=Decimal("2.5"),
+        correction_reason="Avis d'imposition 2026 fourni à l'accueil",
+    )
+
+    access.refresh_from_db()
+    # 18 000 / 12 / 2.5: the quotient follows the corrected figures.
+    assert (access.reference_tax_income, access.tax_shares, access.family_quotient) == (
+        Decimal("18000.00"),
+        Decimal("2.50"),
+        Decimal("600.00"),
+    )
+    event = access.events.get(status=AccessStatus.ACCEPTED)
+    assert event.actor == agent
+    assert "Avis d'imposition 2026 fourni à l'accueil" in event.message
+    assert "QF 1000.00 → 600.00" in event.message
 
 
 def test_an_administrator_may_decide_for_any_commune(parent, option):
