@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from .api.planning import BasketMealsView, CalendarView
 from .api.recurring import RecurringMealsView, RepeatMealsView
+from .api.waitlist import WaitlistEntryView, WaitlistView
 
 urlpatterns = [
     path("beneficiaries/", include("reservations.api.beneficiaries")),
@@ -19,5 +20,11 @@ urlpatterns = [
         "reservations/basket/repeat/", RepeatMealsView.as_view(), name="reservations-basket-repeat"
     ),
     path("reservations/calendar/", CalendarView.as_view(), name="reservations-calendar"),
+    path("reservations/waitlist/", WaitlistView.as_view(), name="reservations-waitlist"),
+    path(
+        "reservations/waitlist/<int:pk>/",
+        WaitlistEntryView.as_view(),
+        name="reservations-waitlist-entry",
+    ),
     path("reservations/", include("reservations.api.bookings")),
 ]
