@@ -427,6 +427,7 @@ OSCAR_DASHBOARD_NAVIGATION = [
                 "url_name": "bookings-dashboard:family-list",
             },
             {"label": _("Fermetures"), "url_name": "families-dashboard:closure-list"},
+            {"label": _("Règles des services"), "url_name": "families-dashboard:service-rules"},
             {"label": _("Journal des actions"), "url_name": "families-dashboard:audit"},
             {"label": _("Porte-monnaie"), "url_name": "wallet-dashboard:wallet-list"},
         ],

@@ -38,10 +38,14 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
         "caterer": REVIEW_ACCESSES,
         "caterer-recipient-delete": REVIEW_ACCESSES,
         "snapshot-detail": REVIEW_ACCESSES,
+        "service-rules": REVIEW_ACCESSES,
+        "service-calendar": REVIEW_ACCESSES,
+        "service-tariff": REVIEW_ACCESSES,
+        "service-requirements": REVIEW_ACCESSES,
     }
 
     def ready(self):
-        from . import audit_views, views
+        from . import audit_views, service_rules, views
 
         self.account_list_view = views.AccountListView
         self.account_detail_view = views.AccountDetailView
@@ -63,6 +67,10 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
         self.caterer_view = views.CatererView
         self.caterer_recipient_delete_view = views.CatererRecipientDeleteView
         self.snapshot_detail_view = views.SnapshotDetailView
+        self.service_rules_view = service_rules.ServiceRulesListView
+        self.service_calendar_view = service_rules.CalendarRulesView
+        self.service_tariff_view = service_rules.TariffGridView
+        self.service_requirements_view = service_rules.RequirementsView
 
     def get_urls(self):
         urls = [
@@ -129,6 +137,22 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
                 "effectifs/prestataire/<int:pk>/",
                 self.snapshot_detail_view.as_view(),
                 name="snapshot-detail",
+            ),
+            path("services/", self.service_rules_view.as_view(), name="service-rules"),
+            path(
+                "services/<int:pk>/calendrier/",
+                self.service_calendar_view.as_view(),
+                name="service-calendar",
+            ),
+            path(
+                "services/<int:pk>/tarifs/",
+                self.service_tariff_view.as_view(),
+                name="service-tariff",
+            ),
+            path(
+                "services/<int:pk>/pieces/",
+                self.service_requirements_view.as_view(),
+                name="service-requirements",
             ),
         ]
         return self.post_process_urls(urls)
