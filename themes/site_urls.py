@@ -18,6 +18,7 @@ from .views import (
 from .views.calendar_feed import urlpatterns as calendar_feed_urls
 from .views.privacy import urlpatterns as privacy_urls
 from .views.recurring import urlpatterns as recurring_urls
+from .views.waitlist import urlpatterns as waitlist_urls
 
 app_name = "portail"
 
@@ -32,6 +33,7 @@ urlpatterns = [
     *checkout.urlpatterns,
     *wallet.urlpatterns,
     *bookings.urlpatterns,
+    *waitlist_urls,
     *orders.urlpatterns,
     *receipts.urlpatterns,
     *notifications.urlpatterns,

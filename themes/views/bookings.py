@@ -22,6 +22,7 @@ from reservations.bookings import can_cancel, cancel_bookings, cancellation_dead
 from reservations.exceptions import CancellationRefused
 from reservations.rules import PARIS
 from reservations.selectors import MONTH, bookings_of
+from reservations.waitlist import entries_of
 from wallet.money import euros
 from wallet.selectors import agent_for_family
 
@@ -133,6 +134,7 @@ def booking_list(request):
         any_cancellable=any(row["can_cancel"] for row in rows),
         query=query.urlencode(),
         calendar_query=calendar_query.urlencode(),
+        waitlist=entries_of(request.user, since=now.astimezone(PARIS).date()),
     )
     return render(request, "themes/bookings/list.html", context)
 
