@@ -8,12 +8,16 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from rest_framework.test import APIClient
 
 from reservations.calendars import calendar_window
 from reservations.models import AccessRequirements, ServiceCalendar, TariffGrid, TariffRow
 from reservations.rules import PARIS
 from tests.booking_factories import make_canteen
 from tests.factories import AgentFactory, PartnerFactory
+from tests.planning_factories import NOW as PLANNING_NOW
+from tests.planning_factories import make_canteen as make_planning_canteen
+from tests.planning_factories import make_family
 
 pytestmark = pytest.mark.django_db
 
@@ -408,3 +412,77 @@ def test_an_unknown_document_is_refused_in_french_and_nothing_is_saved(agent_cli
     assert response.status_code == 400
     assert "Sélectionnez un choix valide" in text(response)
     assert not AccessRequirements.objects.filter(tariff_option=meal).exists()
+
+
+# --- What the parents then see ---------------------------------------------------------------
+
+
+def existing_rows(grid, prices: dict):
+    """The grid's saved rows as the page posts them back, with new prices by (QF from, rank)."""
+    rows = grid.rows.order_by("pk")
+    return [
+        row(
+            n,
+            pk=str(saved.pk),
+            low="" if saved.family_quotient_min is None else str(saved.family_quotient_min),
+            high="" if saved.family_quotient_max is None else str(saved.family_quotient_max),
+            rank=str(saved.sibling_rank),
+            category=saved.category,
+            price=prices.get(
+                (saved.family_quotient_min, saved.sibling_rank), str(saved.unit_price)
+            ),
+        )
+        | {f"rows-{n}-residence": saved.residence}
+        for n, saved in enumerate(rows)
+    ]
+
+
+def test_the_parents_calendar_api_follows_the_new_deadline_and_the_new_price(client, rosieres):
+    service, children_option, _ = make_planning_canteen(rosieres)
+    family = make_family(children_option, children=1, quotient="800")
+    parent_api = APIClient()
+    parent_api.force_authenticate(family.parent)
+    grid = TariffGrid.objects.get(service=service)
+    client.force_login(AgentFactory(communes=[rosieres]))
+
+    with time_machine.travel(PLANNING_NOW, tick=False):
+        saved = client.post(
+            calendar_url(service),
+            calendar_data(
+                booking_kind="weekday_of_previous_week",
+                booking_days="",
+                booking_weekday="3",
+                booking_at="12:00",
+            ),
+        )
+        rows = existing_rows(grid, {(Decimal("500.00"), 1): "3.45"})
+        priced = client.post(tariff_url(service), tariff_data(*rows, initial=len(rows)))
+        response = parent_api.get(
+            "/api/reservations/calendar/",
+            {"beneficiary": family.children[0].pk, "month": "2026-12"},
+        )
+
+    assert (saved.status_code, priced.status_code) == (302, 302)
+    days = {d["date"]: d for d in response.json()[0]["services"][0]["days"]}
+    # Thursday 3 December: the Wednesday of the week before, at noon.
+    assert days["2026-12-03"]["booking_deadline"] == "2026-11-25T12:00:00+01:00"
+    assert days["2026-12-03"]["price"] == "3.45"
+
+
+def test_a_row_duplicating_a_saved_one_the_form_did_not_show_is_a_french_error(
+    agent_client, rosieres
+):
+    """A stale page (another agent added the row since): the database refuses, the page says
+    why in French, and nothing of the save is kept."""
+    service, _, _ = make_planning_canteen(rosieres)
+    grid = TariffGrid.objects.get(service=service)
+    before = list(grid.rows.values_list("pk", "unit_price"))
+
+    response = agent_client.post(
+        tariff_url(service),
+        tariff_data(row(0, low="500", price="9.99"), mode="grid", effort_rate=""),
+    )
+
+    assert response.status_code == 400
+    assert "Cette grille a déjà une ligne pour cette catégorie" in text(response)
+    assert list(grid.rows.values_list("pk", "unit_price")) == before
