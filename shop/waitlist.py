@@ -249,8 +249,8 @@ def send_offer(entry_id: int) -> bool:
 @shared_task
 def expire_waitlist(now: str | None = None) -> int:
     """Close what can no longer be promoted: offers past their end (the next family in line is
-    promoted in their place) and entries past their day's booking deadline. Returns how many
-    entries were closed."""
+    promoted in their place) and entries past their day's booking deadline; then promote each
+    day still waiting, should a seat be free. Returns how many entries were closed."""
     moment = datetime.fromisoformat(now) if now else timezone.now()
     closed = 0
     pairs = (
@@ -278,6 +278,9 @@ def _expire_day(service_id: int, day: date, now: datetime) -> int:
         lapsed = active.filter(status=WaitlistStatus.OFFERED, offered_until__lte=now).update(
             status=WaitlistStatus.EXPIRED, closed_at=now
         )
-    if lapsed:
+        waiting = active.filter(status=WaitlistStatus.WAITING).exists()
+    if waiting:
+        # Also the safety net of seats freed without `bookings_cancelled` (a card payment that
+        # never came back, a capacity changed by an update): promotion finds them here.
         promote_day(service_id, day, now=now)
     return lapsed

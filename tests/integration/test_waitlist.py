@@ -16,7 +16,13 @@ from accounts.roles import ActorRole
 from reservations import waitlist
 from reservations.bookings import cancel_booking
 from reservations.exceptions import UnknownBeneficiary
-from reservations.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from reservations.models import (
+    Booking,
+    BookingStatus,
+    ServiceCalendar,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from reservations.rules import PARIS
 from shop.waitlist import expire_waitlist, promote_day
 from tests.booking_factories import MEAL_DAY, accept_access, make_booking, make_canteen, top_up
@@ -225,6 +231,33 @@ class TestPromotion:
         entry_2.refresh_from_db()
         assert entry_1.status == WaitlistStatus.EXPIRED
         assert entry_2.status == WaitlistStatus.OFFERED
+
+    def test_raising_the_days_capacity_promotes_the_list(self, django_capture_on_commit_callbacks):
+        service, meal, _booked = full_day()
+        parent, child = family_with_access(meal, money="10.00")
+        entry = join(parent, child, service, auto_pay=True)
+        calendar = ServiceCalendar.objects.get(service=service)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            calendar.daily_capacity = 2
+            calendar.save()
+
+        entry.refresh_from_db()
+        assert entry.status == WaitlistStatus.BOOKED
+        assert general_pot(parent) == Decimal("6.70")
+
+    def test_the_periodic_task_promotes_a_seat_freed_without_the_signal(self):
+        service, meal, (booking,) = full_day()
+        first = family_with_access(meal)
+        entry = join(*first, service)
+        Booking.objects.filter(pk=booking.pk).update(
+            status=BookingStatus.CANCELLED, cancelled_at=timezone.now()
+        )
+
+        assert expire_waitlist() == 0
+
+        entry.refresh_from_db()
+        assert entry.status == WaitlistStatus.OFFERED
 
     def test_leaving_the_list_withdraws_the_entry_and_promotion_skips_it(self):
         service, meal, (booking,) = full_day()
