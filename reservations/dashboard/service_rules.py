@@ -23,6 +23,7 @@ from .selectors import services_for_agent
 from .service_rules_forms import (
     DUPLICATE_MESSAGE,
     CalendarRulesForm,
+    OpeningPeriodFormSet,
     RequirementsForm,
     TariffGridForm,
     TariffRowFormSet,
@@ -93,7 +94,7 @@ class CalendarRulesView(generic.TemplateView):
         )
         return super().dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, form=None, **kwargs):
+    def get_context_data(self, form=None, periods=None, **kwargs):
         example = None
         if self.calendar.pk:
             example = deadline_example(self.service, timezone.localdate())
@@ -103,15 +104,20 @@ class CalendarRulesView(generic.TemplateView):
             breadcrumb_label=_("Calendrier"),
             service=self.service,
             form=form or CalendarRulesForm(instance=self.calendar),
+            periods=periods or OpeningPeriodFormSet(instance=self.calendar, prefix="periods"),
             example=example,
             **kwargs,
         )
 
     def post(self, request, **kwargs):
         form = CalendarRulesForm(request.POST, instance=self.calendar)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        form.save()
+        periods = OpeningPeriodFormSet(request.POST, instance=self.calendar, prefix="periods")
+        if not (form.is_valid() and periods.is_valid()):
+            context = self.get_context_data(form=form, periods=periods)
+            return self.render_to_response(context, status=400)
+        with transaction.atomic():
+            periods.instance = form.save()
+            periods.save()
         messages.success(request, _("Le calendrier est enregistré."))
         return redirect("families-dashboard:service-calendar", pk=self.service.pk)
 

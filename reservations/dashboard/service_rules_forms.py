@@ -13,6 +13,7 @@ from ..models import (
     AccessRequirements,
     DeadlineKind,
     DocumentKind,
+    OpeningPeriod,
     ServiceCalendar,
     TariffGrid,
     TariffMode,
@@ -155,6 +156,34 @@ class CalendarRulesForm(forms.ModelForm):
             setattr(self.instance, f"{prefix}_rule_kind", kind)
             setattr(self.instance, f"{prefix}_rule_params", rules.deadline_rule_params(rule))
         return data
+
+
+class OpeningPeriodForm(forms.ModelForm):
+    class Meta:
+        model = OpeningPeriod
+        fields = ["start", "end", "label"]
+        widgets = {
+            "start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _checked_here(self.instance)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error(
+                "end", _("La fin de la période doit être le même jour ou après son début.")
+            )
+        return data
+
+
+OpeningPeriodFormSet = inlineformset_factory(
+    ServiceCalendar, OpeningPeriod, form=OpeningPeriodForm, extra=1, can_delete=True
+)
 
 
 def _checked_here(instance):

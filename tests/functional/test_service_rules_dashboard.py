@@ -18,6 +18,7 @@ from tests.factories import AgentFactory, PartnerFactory
 from tests.planning_factories import NOW as PLANNING_NOW
 from tests.planning_factories import make_canteen as make_planning_canteen
 from tests.planning_factories import make_family
+from tests.shop_data import make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +94,8 @@ def calendar_data(**fields):
         "cancellation_weekday": "",
         "cancellation_day": "",
         "cancellation_at": "10:00",
+        "periods-TOTAL_FORMS": "0",
+        "periods-INITIAL_FORMS": "0",
     }
     data.update(fields)
     return {name: value for name, value in data.items() if value is not None}
@@ -486,3 +489,79 @@ def test_a_row_duplicating_a_saved_one_the_form_did_not_show_is_a_french_error(
     assert response.status_code == 400
     assert "Cette grille a déjà une ligne pour cette catégorie" in text(response)
     assert list(grid.rows.values_list("pk", "unit_price")) == before
+
+
+def test_a_service_without_a_calendar_gets_one_on_its_first_save(agent_client, rosieres):
+    service, _ = make_service(rosieres, "Garderie de Rosières", {"Garderie": "1.10"})
+
+    page = agent_client.get(calendar_url(service))
+    response = agent_client.post(calendar_url(service), calendar_data(booking_days="1"))
+
+    assert "Enregistrez le calendrier pour voir un exemple" in text(page)
+    assert response.status_code == 302
+    calendar = ServiceCalendar.objects.get(service=service)
+    assert calendar.booking_rule_params == {"days": 1, "working_days": True, "at": "10:00"}
+
+
+@pytest.mark.parametrize("services", [5, 50])
+def test_the_services_page_reads_the_same_few_queries_for_5_or_50_services(
+    agent_client, rosieres, services, django_assert_max_num_queries
+):
+    for n in range(services):
+        make_service(rosieres, f"Service {n}", {"Repas": "3.30"})
+
+    with django_assert_max_num_queries(12):
+        response = agent_client.get("/dashboard/familles/services/")
+
+    assert text(response).count("Modifier le calendrier") == services
+
+
+def test_an_opening_period_is_added_and_the_calendar_opens_only_within_it(agent_client, rosieres):
+    service, _ = make_service(rosieres, "Accueil de loisirs", {"Journée": "8.00"})
+
+    response = agent_client.post(
+        calendar_url(service),
+        calendar_data(
+            closed_during_school_holidays=None,  # an "accueil de loisirs" opens in the summer
+            **{
+                "periods-TOTAL_FORMS": "1",
+                "periods-0-start": "2030-07-08",
+                "periods-0-end": "2030-07-31",
+                "periods-0-label": "Été 2030",
+            },
+        ),
+    )
+
+    assert response.status_code == 302
+    calendar = ServiceCalendar.objects.get(service=service)
+    assert list(calendar.opening_periods.values_list("start", "end", "label")) == [
+        (datetime.date(2030, 7, 8), datetime.date(2030, 7, 31), "Été 2030")
+    ]
+    days = calendar_window(
+        service, datetime.date(2030, 7, 1), datetime.date(2030, 8, 5)
+    ).open_days()
+    assert (days[0], days[-1]) == (datetime.date(2030, 7, 8), datetime.date(2030, 7, 30))
+
+
+def test_a_period_ending_before_it_starts_is_refused_and_the_calendar_is_not_saved(
+    agent_client, canteen
+):
+    service, _, calendar = canteen
+    before = ServiceCalendar.objects.filter(pk=calendar.pk).values().get()
+
+    response = agent_client.post(
+        calendar_url(service),
+        calendar_data(
+            booking_days="7",
+            **{
+                "periods-TOTAL_FORMS": "1",
+                "periods-0-start": "2031-07-08",
+                "periods-0-end": "2031-07-01",
+            },
+        ),
+    )
+
+    assert response.status_code == 400
+    assert "La fin de la période doit être le même jour ou après son début." in text(response)
+    assert ServiceCalendar.objects.filter(pk=calendar.pk).values().get() == before
+    assert calendar.opening_periods.count() == 1

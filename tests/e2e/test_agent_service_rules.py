@@ -1,0 +1,56 @@
+"""An agent of Rosières edits a service's rules in the dashboard: the calendar and its deadlines
+(the example follows the saved rule), the tariff grid and its example price, the documents each
+option asks for — at 1280 and 360 px, axe on every page."""
+
+from django.urls import reverse
+
+from reservations.models import ServiceCalendar
+
+from .helpers import assert_accessible, screenshot
+
+AGENT = "agent.rosieres@portail-famille.test"
+PASSWORD = "Portail-Demo-2026!"
+
+
+def log_in(page):
+    page.goto("/dashboard/login/")
+    page.fill("#id_username", AGENT)
+    page.fill("#id_password", PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url("**/dashboard/")
+
+
+def test_an_agent_edits_a_services_calendar_tariff_and_documents(page, site, viewport):
+    log_in(page)
+
+    page.goto(reverse("families-dashboard:service-rules"))
+    screenshot(page, "agent-service-rules")
+    assert_accessible(page)
+    page.get_by_role("link", name="Modifier le calendrier").first.click()
+    page.wait_for_url("**/calendrier/")
+    pk = int(page.url.rstrip("/").split("/")[-2])
+    screenshot(page, "agent-service-calendar")
+    assert_accessible(page)
+    page.locator("#id_booking_kind").select_option("days_before")
+    page.locator("#id_booking_days").fill("3")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_load_state("load")
+    assert "Le calendrier est enregistré." in page.content()
+    assert "Une réservation pour le" in page.locator("#deadline_example").inner_text()
+    calendar = ServiceCalendar.objects.get(service_id=pk)
+    assert calendar.booking_rule_params["days"] == 3
+    assert_accessible(page)
+
+    page.goto(reverse("families-dashboard:service-tariff", kwargs={"pk": pk}))
+    screenshot(page, "agent-service-tariff")
+    assert_accessible(page)
+    page.get_by_role("button", name="Calculer").click()
+    page.wait_for_load_state("load")
+    assert "Exemple" in page.locator("#price_example").inner_text()
+
+    page.goto(reverse("families-dashboard:service-requirements", kwargs={"pk": pk}))
+    screenshot(page, "agent-service-requirements")
+    assert_accessible(page)
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_load_state("load")
+    assert "Les pièces demandées sont enregistrées." in page.content()
