@@ -89,7 +89,7 @@ class CalendarRulesForm(forms.ModelForm):
         label=_("Jours d'ouverture"),
         choices=WEEKDAYS,
         coerce=int,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Cochez au moins un jour d'ouverture.")},
     )
 
@@ -125,7 +125,8 @@ class CalendarRulesForm(forms.ModelForm):
         ]
 
     def calendar_fields(self):
-        return [self[name] for name in self.Meta.fields]
+        """The calendar's fields but the weekdays, which the template shows as checkboxes."""
+        return [self[name] for name in self.Meta.fields if name != "open_weekdays"]
 
     def clean_daily_capacity(self):
         capacity = self.cleaned_data.get("daily_capacity")
@@ -305,7 +306,7 @@ class RequirementsForm(forms.ModelForm):
     required_documents = forms.MultipleChoiceField(
         label=_("Pièces justificatives demandées"),
         choices=DocumentKind.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         required=False,
     )
 
