@@ -115,11 +115,18 @@ class CalendarRulesForm(forms.ModelForm):
                 )
 
     def rule_fieldsets(self):
-        """(legend, bound fields) of each deadline rule, for the template."""
+        """(legend, [(bound field, the kind it belongs to or "" for all)]) of each rule, for the
+        template: a script shows only the fields of the kind chosen."""
+        kinds = {name: kind for kind, (name, _message) in NEEDED.items()}
+        kinds["working_days"] = rules.DAYS_BEFORE
         return [
             (
                 _("Date limite de %(what)s") % {"what": label},
-                [self[name] for name in self.fields if name.startswith(f"{prefix}_")],
+                [
+                    (self[name], kinds.get(name.removeprefix(f"{prefix}_"), ""))
+                    for name in self.fields
+                    if name.startswith(f"{prefix}_")
+                ],
             )
             for prefix, label in RULES.items()
         ]

@@ -33,12 +33,19 @@ def test_an_agent_edits_a_services_calendar_tariff_and_documents(page, site, vie
     assert_accessible(page)
     page.locator("#id_booking_kind").select_option("days_before")
     page.locator("#id_booking_days").fill("3")
+    # Only the fields of the kind chosen show.
+    page.locator("#id_cancellation_kind").select_option("weekday_of_previous_week")
+    assert page.locator("#id_cancellation_weekday").is_visible()
+    assert not page.locator("#id_cancellation_days").is_visible()
+    page.locator("#id_cancellation_weekday").select_option("2")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_load_state("load")
     assert "Le calendrier est enregistré." in page.content()
     assert "Une réservation pour le" in page.locator("#deadline_example").inner_text()
     calendar = ServiceCalendar.objects.get(service_id=pk)
     assert calendar.booking_rule_params["days"] == 3
+    assert calendar.cancellation_rule_kind == "weekday_of_previous_week"
+    assert calendar.cancellation_rule_params == {"weekday": 2, "at": "10:00"}
     assert_accessible(page)
 
     page.goto(reverse("families-dashboard:service-tariff", kwargs={"pk": pk}))
