@@ -565,3 +565,10 @@ def test_a_period_ending_before_it_starts_is_refused_and_the_calendar_is_not_sav
     assert "La fin de la période doit être le même jour ou après son début." in text(response)
     assert ServiceCalendar.objects.filter(pk=calendar.pk).values().get() == before
     assert calendar.opening_periods.count() == 1
+
+
+def test_the_agents_menu_leads_to_the_services_rules(agent_client):
+    response = agent_client.get("/dashboard/familles/comptes/")
+
+    assert 'href="/dashboard/familles/services/"' in text(response)
+    assert "Règles des services" in text(response)
