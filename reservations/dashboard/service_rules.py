@@ -7,6 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.utils import construct_change_message
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -66,6 +69,19 @@ def deadline_example(service, today: date) -> DeadlineExample | None:
     )
 
 
+def log_change(user, obj, form, formsets=(), *, added: bool) -> None:
+    """The admin's log entry for the same change ("Modifié Jours d'ouverture …"), so that the
+    admin's history of the object says who changed it here too."""
+    if added or form.has_changed() or any(formset.has_changed() for formset in formsets):
+        LogEntry.objects.log_actions(
+            user.pk,
+            [obj],
+            ADDITION if added else CHANGE,
+            construct_change_message(form, formsets, added),
+            single_object=True,
+        )
+
+
 def _service_of(agent, pk):
     return get_object_or_404(services_for_agent(agent), pk=pk)
 
@@ -95,9 +111,14 @@ class CalendarRulesView(generic.TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, form=None, periods=None, **kwargs):
-        example = None
+        example = example_error = None
         if self.calendar.pk:
-            example = deadline_example(self.service, timezone.localdate())
+            try:
+                example = deadline_example(self.service, timezone.localdate())
+            except ValidationError:  # a rule mistyped in the admin's JSON
+                example_error = _(
+                    "Une date limite enregistrée est invalide : saisissez-la à nouveau ci-dessous."
+                )
         return super().get_context_data(
             page_title=_("Calendrier et dates limites : %(service)s")
             % {"service": self.service.title},
@@ -106,6 +127,7 @@ class CalendarRulesView(generic.TemplateView):
             form=form or CalendarRulesForm(instance=self.calendar),
             periods=periods or OpeningPeriodFormSet(instance=self.calendar, prefix="periods"),
             example=example,
+            example_error=example_error,
             **kwargs,
         )
 
@@ -115,9 +137,11 @@ class CalendarRulesView(generic.TemplateView):
         if not (form.is_valid() and periods.is_valid()):
             context = self.get_context_data(form=form, periods=periods)
             return self.render_to_response(context, status=400)
+        added = self.calendar.pk is None
         with transaction.atomic():
             periods.instance = form.save()
             periods.save()
+            log_change(request.user, periods.instance, form, [periods], added=added)
         messages.success(request, _("Le calendrier est enregistré."))
         return redirect("families-dashboard:service-calendar", pk=self.service.pk)
 
@@ -193,6 +217,7 @@ class TariffGridView(generic.TemplateView):
                     grid = form.save()
                     rows.instance = grid
                     rows.save()
+                    log_change(request.user, grid, form, [rows], added=created)
             except IntegrityError:
                 # Two rows swapping brackets in one save, or a concurrent save.
                 rows._non_form_errors = rows.error_class([DUPLICATE_MESSAGE])
@@ -248,6 +273,7 @@ class RequirementsView(generic.TemplateView):
             return self.render_to_response(self.get_context_data(forms=forms), status=400)
         with transaction.atomic():
             for _option, form in forms:
-                form.save()
+                added = form.instance.pk is None
+                log_change(request.user, form.save(), form, added=added)
         messages.success(request, _("Les pièces demandées sont enregistrées."))
         return redirect("families-dashboard:service-requirements", pk=self.service.pk)

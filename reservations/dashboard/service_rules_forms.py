@@ -30,15 +30,13 @@ WEEKDAYS = [
     (6, _("Samedi")),
     (7, _("Dimanche")),
 ]
-RULES = {"booking": _("réservation"), "cancellation": _("annulation")}
+RULES = {"booking": _("Date limite de réservation"), "cancellation": _("Date limite d'annulation")}
 
 
 def _rule_fields(prefix: str, label) -> dict[str, forms.Field]:
     """A deadline rule as a kind and the typed fields of each kind (only the kind's are read)."""
     return {
-        f"{prefix}_kind": forms.ChoiceField(
-            label=_("Date limite de %(what)s") % {"what": label}, choices=DeadlineKind.choices
-        ),
+        f"{prefix}_kind": forms.ChoiceField(label=label, choices=DeadlineKind.choices),
         f"{prefix}_days": forms.IntegerField(
             label=_("Nombre de jours avant"),
             min_value=0,
@@ -103,16 +101,19 @@ class CalendarRulesForm(forms.ModelForm):
         self.fields["daily_capacity"].widget.attrs["min"] = 1
         for prefix, label in RULES.items():
             self.fields.update(_rule_fields(prefix, label))
-            if not self.is_bound:
+            # Also when bound: has_changed() compares with it (the admin's log says what changed).
+            try:
                 rule = getattr(self.instance, f"{prefix}_rule")
-                self.initial.update(
-                    {f"{prefix}_kind": rule.kind, f"{prefix}_at": rule.at}
-                    | {
-                        f"{prefix}_{name}": value
-                        for name, value in rules.deadline_rule_params(rule).items()
-                        if name != "at"
-                    }
-                )
+            except ValidationError:  # a rule mistyped in the admin: the agent types it again
+                continue
+            self.initial.update(
+                {f"{prefix}_kind": rule.kind, f"{prefix}_at": rule.at}
+                | {
+                    f"{prefix}_{name}": value
+                    for name, value in rules.deadline_rule_params(rule).items()
+                    if name != "at"
+                }
+            )
 
     def rule_fieldsets(self):
         """(legend, [(bound field, the kind it belongs to or "" for all)]) of each rule, for the
@@ -121,7 +122,7 @@ class CalendarRulesForm(forms.ModelForm):
         kinds["working_days"] = rules.DAYS_BEFORE
         return [
             (
-                _("Date limite de %(what)s") % {"what": label},
+                label,
                 [
                     (self[name], kinds.get(name.removeprefix(f"{prefix}_"), ""))
                     for name in self.fields

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from rest_framework.test import APIClient
 
 from reservations.calendars import calendar_window
@@ -572,3 +573,39 @@ def test_the_agents_menu_leads_to_the_services_rules(agent_client):
 
     assert 'href="/dashboard/familles/services/"' in text(response)
     assert "Règles des services" in text(response)
+
+
+def test_each_save_is_in_the_admins_history_of_the_object_with_its_agent(
+    agent_client, agent, canteen
+):
+    service, meal, calendar = canteen
+
+    agent_client.post(calendar_url(service), calendar_data(booking_days="4"))
+    agent_client.post(tariff_url(service), tariff_data(row(0, price="3.30")))
+    agent_client.post(
+        requirements_url(service), {f"option-{meal.pk}-required_documents": ["proof_of_address"]}
+    )
+
+    entries = LogEntry.objects.filter(user=agent).order_by("pk")
+    assert [(e.object_repr, e.action_flag) for e in entries] == [
+        (str(calendar), CHANGE),
+        (str(service), ADDITION),
+        (str(meal), ADDITION),
+    ]
+    assert entries[0].get_change_message() == (
+        "Modification de Fermé pendant les vacances scolaires et Nombre de jours avant."
+    )
+
+
+def test_a_rule_mistyped_in_the_admin_opens_and_is_typed_again(agent_client, canteen):
+    service, _, calendar = canteen
+    ServiceCalendar.objects.filter(pk=calendar.pk).update(booking_rule_params={"jours": 2})
+
+    page = agent_client.get(calendar_url(service))
+    response = agent_client.post(calendar_url(service), calendar_data())
+
+    assert page.status_code == 200
+    assert "Une date limite enregistrée est invalide" in text(page)
+    assert response.status_code == 302
+    calendar.refresh_from_db()
+    assert calendar.booking_rule_params == {"days": 2, "working_days": True, "at": "10:00"}
