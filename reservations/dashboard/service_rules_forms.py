@@ -15,6 +15,7 @@ from ..models import (
     DocumentKind,
     OpeningPeriod,
     ServiceCalendar,
+    TariffCategory,
     TariffGrid,
     TariffMode,
     TariffRow,
@@ -243,6 +244,9 @@ class TariffRowForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _checked_here(self.instance)
+        # A new row is a child's unless said otherwise: no blank choice to pick first.
+        self.fields["category"].choices = TariffCategory.choices
+        self.fields["category"].initial = TariffCategory.CHILD
 
     def clean(self):
         data = super().clean()

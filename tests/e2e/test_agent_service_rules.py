@@ -12,6 +12,12 @@ AGENT = "agent.rosieres@portail-famille.test"
 PASSWORD = "Portail-Demo-2026!"
 
 
+def fits_the_viewport(page) -> bool:
+    """Nothing wider than the screen: a table scrolls in its own region (select2's hidden
+    selects escaped it, widening the page at 360 px)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
 def log_in(page):
     page.goto("/dashboard/login/")
     page.fill("#id_username", AGENT)
@@ -30,6 +36,7 @@ def test_an_agent_edits_a_services_calendar_tariff_and_documents(page, site, vie
     page.wait_for_url("**/calendrier/")
     pk = int(page.url.rstrip("/").split("/")[-2])
     screenshot(page, "agent-service-calendar")
+    assert fits_the_viewport(page)
     assert_accessible(page)
     page.locator("#id_booking_kind").select_option("days_before")
     page.locator("#id_booking_days").fill("3")
@@ -50,10 +57,16 @@ def test_an_agent_edits_a_services_calendar_tariff_and_documents(page, site, vie
 
     page.goto(reverse("families-dashboard:service-tariff", kwargs={"pk": pk}))
     screenshot(page, "agent-service-tariff")
+    assert fits_the_viewport(page)
     assert_accessible(page)
+    page.locator("#id_rows-0-unit_price").fill("2.50")
+    page.locator("#tariff_form").get_by_role("button", name="Enregistrer").click()
+    page.wait_for_load_state("load")
+    assert "La grille tarifaire est enregistrée." in page.content()
     page.get_by_role("button", name="Calculer").click()
     page.wait_for_load_state("load")
-    assert "Exemple" in page.locator("#price_example").inner_text()
+    assert "Pour un QF de 750, 2e enfant : 2,50" in page.locator("#price_example").inner_text()
+    assert_accessible(page)
 
     page.goto(reverse("families-dashboard:service-requirements", kwargs={"pk": pk}))
     screenshot(page, "agent-service-requirements")

@@ -281,6 +281,7 @@ def test_saving_a_grid_stores_its_rows_and_shows_the_example_price(agent_client,
         row(1, low="500", high="1000", price="3.50"),
         row(2, low="500", high="1000", rank="2", price="3.10"),
         row(3, low="1000", price="4.80"),
+        row(4, price=""),  # an extra row left as the page shows it: ignored
     )
 
     response = agent_client.post(tariff_url(service), data, follow=True)
