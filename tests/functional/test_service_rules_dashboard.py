@@ -9,13 +9,22 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
+from reservations.access import request_access
 from reservations.calendars import calendar_window
-from reservations.models import AccessRequirements, ServiceCalendar, TariffGrid, TariffRow
+from reservations.models import (
+    AccessRequirements,
+    ServiceAccess,
+    ServiceCalendar,
+    TariffGrid,
+    TariffRow,
+)
 from reservations.rules import PARIS
+from tests.access_factories import AccessBeneficiaryFactory
 from tests.booking_factories import make_canteen
-from tests.factories import AgentFactory, PartnerFactory
+from tests.factories import AgentFactory, ParentFactory, PartnerFactory
 from tests.planning_factories import NOW as PLANNING_NOW
 from tests.planning_factories import make_canteen as make_planning_canteen
 from tests.planning_factories import make_family
@@ -610,3 +619,44 @@ def test_a_rule_mistyped_in_the_admin_opens_and_is_typed_again(agent_client, can
     assert response.status_code == 302
     calendar.refresh_from_db()
     assert calendar.booking_rule_params == {"days": 2, "working_days": True, "at": "10:00"}
+
+
+def test_a_parents_request_then_asks_for_the_documents_the_agent_checked(agent_client, canteen):
+    service, meal, _ = canteen
+    parent = ParentFactory()
+    agent_client.post(
+        requirements_url(service),
+        {
+            f"option-{meal.pk}-required_documents": ["proof_of_address"],
+            f"option-{meal.pk}-requires_tax_figures": "on",
+        },
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        request_access(
+            account=parent,
+            tariff_option=meal,
+            beneficiaries=[AccessBeneficiaryFactory(account=parent)],
+            documents={},
+        )
+
+    assert refused.value.message_dict == {
+        "proof_of_address": ["Joignez ce justificatif : Justificatif de domicile."],
+        "reference_tax_income": [
+            "Ce service demande votre revenu fiscal de référence et votre nombre de parts."
+        ],
+    }
+    assert not ServiceAccess.objects.exists()
+
+
+def test_another_communes_option_documents_are_a_404_and_stay_as_they_were(
+    agent_client, bains_canteen
+):
+    service, meal, _ = bains_canteen
+
+    response = agent_client.post(
+        requirements_url(service), {f"option-{meal.pk}-required_documents": ["proof_of_address"]}
+    )
+
+    assert response.status_code == 404
+    assert not AccessRequirements.objects.filter(tariff_option=meal).exists()
