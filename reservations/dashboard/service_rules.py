@@ -94,8 +94,27 @@ class ServiceRulesListView(generic.TemplateView):
     def get_context_data(self, **kwargs):
         services = services_for_agent(self.request.user).select_related("calendar", "tariff_grid")
         return super().get_context_data(
-            page_title=_("Règles des services"), services=list(services), **kwargs
+            page_title=_("Règles des services"),
+            services=[(service, _summary(service)) for service in services],
+            **kwargs,
         )
+
+
+def _summary(service) -> dict[str, str]:
+    """What the list says of a service's rules, read from what select_related brought."""
+    calendar = getattr(service, "calendar", None)
+    grid = getattr(service, "tariff_grid", None)
+    if calendar is None:
+        deadline = _("Pas de calendrier : le service ne peut pas être réservé.")
+    else:
+        try:
+            deadline = rules.describe_rule(calendar.booking_rule)
+        except ValidationError:
+            deadline = _("Date limite invalide : à saisir à nouveau.")
+    return {
+        "deadline": deadline,
+        "tariff": grid.get_mode_display() if grid else _("Tarif unique de chaque option"),
+    }
 
 
 class CalendarRulesView(generic.TemplateView):

@@ -122,6 +122,8 @@ def test_the_services_page_lists_only_the_agents_communes_services(
 
     assert response.status_code == 200
     assert "Cantine de Rosières" in text(response)
+    assert "Réservation : 2 jours ouvrés avant, à 10:00" in text(response)
+    assert "Tarif unique de chaque option" in text(response)
     assert "Cantine de Bains" not in text(response)
 
 
