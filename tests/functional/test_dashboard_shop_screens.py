@@ -80,7 +80,7 @@ def test_an_agent_cannot_set_an_orders_status_by_hand_nor_sees_its_shipping(agen
     refused = agent_client.post(
         url, {"order_action": "change_order_status", "new_status": "Annulée"}, follow=True
     )
-    assert "suivent ses paiements" in refused.content.decode()
+    assert "jamais à la main" in refused.content.decode()
     assert order_model.objects.get(pk=order.pk).status == "Payée"
     refused = agent_client.post(
         url, {"line_action": "create_payment_event", "payment_event_type": "x", "amount": "9"}

@@ -9,14 +9,15 @@ them is refused; notes stay."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from oscar.apps.dashboard.orders import views
 
 from reservations.exports import neutralise_formula
 
 REFUSED = _(
-    "L'état d'une commande et ses paiements suivent ses paiements et ses annulations : "
-    "annulez les repas concernés, ils sont remboursés au porte-monnaie de la famille."
+    "Une commande change d'état par ses paiements et ses annulations, jamais à la main : pour "
+    "rendre un repas, annulez-le dans les réservations de la famille ; son prix revient à son "
+    "porte-monnaie."
 )
 
 
