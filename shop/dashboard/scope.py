@@ -1,12 +1,11 @@
 """What of Oscar's dashboard a commune's agent sees: the screens of a shop that make no sense for
-a commune (product types, categories, options, ranges, offers and vouchers, reviews, stock alerts,
-shipping, content pages, e-mail templates, partners, customers, reports and sales statistics)
-are the administrators' only. They leave the agents' menu (`access`, Oscar's
-OSCAR_DASHBOARD_DEFAULT_ACCESS_FUNCTION) and answer 404 to anyone else
-(`ShopScreensForAdministrators`), so that an agent cannot reach them by their address either.
-
-The product list stays open to agents, scoped to their communes by Oscar: it is still where they
-find their services until the tariff grid's own forms replace Oscar's product editor."""
+a commune (products with their stock records and prices outside the tariff grid, product types,
+categories, options, ranges, offers and vouchers, reviews, stock alerts, shipping, content pages,
+e-mail templates, partners, customers, reports and sales statistics) are the administrators'
+only. They leave the agents' menu (`access`, Oscar's OSCAR_DASHBOARD_DEFAULT_ACCESS_FUNCTION) and
+answer 404 to anyone else (`ShopScreensForAdministrators`), so that an agent cannot reach them by
+their address either. An agent's services are set in "Règles des services" (calendar, deadlines,
+tariff grid, documents: reservations/dashboard/service_rules.py)."""
 
 from django.http import Http404
 from oscar.apps.dashboard.nav import default_access_fn
@@ -14,6 +13,7 @@ from oscar.apps.dashboard.nav import default_access_fn
 # The URL names of those screens, as Oscar's menu names them, and where they live.
 ADMINISTRATORS_ONLY = frozenset(
     {
+        "dashboard:catalogue-product-list",
         "dashboard:catalogue-class-list",
         "dashboard:catalogue-category-list",
         "dashboard:catalogue-option-list",
@@ -35,11 +35,7 @@ ADMINISTRATORS_ONLY = frozenset(
     }
 )
 ADMINISTRATORS_ONLY_PATHS = (
-    "/dashboard/catalogue/product-types/",
-    "/dashboard/catalogue/categories/",
-    "/dashboard/catalogue/option/",
-    "/dashboard/catalogue/attribute-option-group/",
-    "/dashboard/catalogue/stock-alerts/",
+    "/dashboard/catalogue/",
     "/dashboard/ranges/",
     "/dashboard/offers/",
     "/dashboard/vouchers/",

@@ -13,6 +13,7 @@ from tests.shop_data import make_service
 pytestmark = pytest.mark.django_db
 
 SHOP_SCREENS = [
+    "dashboard:catalogue-product-list",
     "dashboard:catalogue-class-list",
     "dashboard:catalogue-category-list",
     "dashboard:range-list",

@@ -61,7 +61,7 @@ def test_agent_sees_only_their_communes_services_in_the_dashboard(client):
     make_service(rosieres, "Cantine de Rosières", {"Réservation cantine pour enfants": "3.30"})
     client.force_login(AgentFactory(communes=[aiguilhe]))
 
-    page = client.get("/dashboard/catalogue/").content.decode()
+    page = client.get("/dashboard/familles/services/").content.decode()
 
     assert "Garderie d&#x27;Aiguilhe" in page
     assert "Cantine de Rosières" not in page
@@ -78,7 +78,7 @@ def test_agent_cannot_open_the_dashboard_screens_reserved_to_administrators(clie
 def test_the_dashboard_pages_an_agent_uses_render(client):
     client.force_login(AgentFactory(communes=[PartnerFactory(name="Aiguilhe")]))
 
-    for path in ("/dashboard/", "/dashboard/orders/", "/dashboard/catalogue/"):
+    for path in ("/dashboard/", "/dashboard/orders/", "/dashboard/familles/services/"):
         assert client.get(path).status_code == 200, path
 
 
