@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -5,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..closures import ClosureRequest
 from ..models import AccessStatus, CatererRecipient, DocumentKind, SchoolClass
+from ..rules import MAX_TAX_SHARES
 from .selectors import groups_for_agent, services_for_agent
 
 
@@ -41,16 +44,27 @@ class AcceptAccessForm(ServiceErrorsMixin, forms.Form):
     """The figures the agent checked against the documents: left as the family gave them, or
     corrected with a reason. Pricing reads the quotient; the bracket follows from the grid."""
 
+    # The model's sizes: a figure too long is a form error, never a database one.
     reference_tax_income = forms.DecimalField(
-        label=_("Revenu fiscal de référence"), required=False, min_value=0, decimal_places=2
+        label=_("Revenu fiscal de référence"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
     )
     tax_shares = forms.DecimalField(
-        label=_("Nombre de parts"), required=False, min_value=0, decimal_places=2
+        label=_("Nombre de parts"),
+        required=False,
+        min_value=Decimal("0.25"),
+        max_value=MAX_TAX_SHARES,
+        max_digits=5,
+        decimal_places=2,
     )
     family_quotient = forms.DecimalField(
         label=_("Quotient familial"),
         required=False,
         min_value=0,
+        max_digits=12,
         decimal_places=2,
         help_text=_("Vide : calculé à partir du revenu et des parts."),
     )

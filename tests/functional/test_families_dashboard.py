@@ -502,3 +502,20 @@ def test_the_detail_page_queries_do_not_grow_with_beneficiaries_and_history(
 
     with django_assert_max_num_queries(14):
         assert agent_client.get(detail(rosieres_request)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [{"family_quotient": "1" * 16}, {"tax_shares": "999"}, {"reference_tax_income": "-5"}],
+)
+def test_an_out_of_range_figure_is_a_form_error_and_changes_nothing(
+    agent_client, rosieres_request, figures
+):
+    response = agent_client.post(
+        f"{detail(rosieres_request)}accepter/", {**figures, "correction_reason": "Essai"}
+    )
+
+    assert response.status_code == 200
+    assert set(figures) <= set(response.context["accept_form"].errors)
+    rosieres_request.refresh_from_db()
+    assert rosieres_request.status == AccessStatus.PENDING
