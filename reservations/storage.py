@@ -43,3 +43,8 @@ def document_upload_to(instance, filename):
 
 def photo_upload_to(instance, filename):
     return random_name("photos", ".jpg")
+
+
+def justification_upload_to(instance, filename):
+    # Absence certificates are health documents: their own folder, a random name.
+    return random_name("justifications", instance.extension)

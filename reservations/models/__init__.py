@@ -6,6 +6,12 @@ from .access import (
     DocumentKind,
     ServiceAccess,
 )
+from .attendance import (
+    AbsenceJustification,
+    Attendance,
+    AttendanceState,
+    JustificationStatus,
+)
 from .beneficiaries import Beneficiary, Diet, Relation, SchoolClass
 from .bookings import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
 from .calendars import (
@@ -26,6 +32,10 @@ from .caterer import CatererRecipient, HeadcountSnapshot
 from .waitlist import ACTIVE_WAITLIST_STATUSES, WaitlistEntry, WaitlistStatus
 
 __all__ = [
+    "AbsenceJustification",
+    "Attendance",
+    "AttendanceState",
+    "JustificationStatus",
     "ACTIVE_BOOKING_STATUSES",
     "ACTIVE_WAITLIST_STATUSES",
     "Booking",

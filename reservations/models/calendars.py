@@ -327,6 +327,25 @@ class TariffGrid(models.Model):
     ceiling = models.DecimalField(
         _("prix plafond"), max_digits=8, decimal_places=2, null=True, blank=True
     )
+    # What each attendance state costs, in percent of the day's price (attendance_pricing.py).
+    present_percent = models.DecimalField(
+        _("présence réservée (% du prix)"), max_digits=5, decimal_places=2, default=Decimal(100)
+    )
+    absent_percent = models.DecimalField(
+        _("absence non justifiée (% du prix)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(100),
+    )
+    absent_justified_percent = models.DecimalField(
+        _("absence justifiée (% du prix)"), max_digits=5, decimal_places=2, default=Decimal(0)
+    )
+    present_unbooked_percent = models.DecimalField(
+        _("présence sans réservation (% du prix)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(150),
+    )
 
     class Meta:
         verbose_name = _("grille tarifaire")
@@ -353,6 +372,13 @@ class TariffGrid(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(mode__in=TariffMode.values), name="tariff_mode_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(present_percent__gte=0)
+                & Q(absent_percent__gte=0)
+                & Q(absent_justified_percent__gte=0)
+                & Q(present_unbooked_percent__gte=0),
+                name="attendance_percents_not_negative",
             ),
         ]
 
