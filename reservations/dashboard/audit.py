@@ -3,7 +3,8 @@ refused what, and when, at the agent's communes.
 
 Nothing new is recorded for it: it is a read-only union of what each use case already writes
 (Booking.booked_by / cancelled_by, Closure.created_by, the wallet's adjustment Transfers,
-AccessEvent, User.validated_by, the refusals in the admin log). Each source is one query limited
+AccessEvent, User.validated_by, the refusals and the services' rules changes in the admin
+log). Each source is one query limited
 to the rows the page can show (newest first) plus one count; the sources' rows are merged and
 the page sliced in Python, and one last query fetches the names of the actors and families
 shown. The number of queries does not grow with the number of events."""
@@ -28,6 +29,7 @@ from wallet.models import Leg, Transfer, TransferKind
 from wallet.money import signed_euros
 
 from ..models import AccessEvent, Booking, Closure
+from .audit_rules import in_words, rules_log_entries
 from .selectors import account_refusals, parents_for_agent, services_for_agent
 
 # What a CSV export holds at most (per source, then in all).
@@ -42,6 +44,7 @@ class Kind(TextChoices):
     ACCESS = "access", _("Demande d'accès")
     VALIDATED = "validated", _("Compte validé")
     REFUSED = "refused", _("Compte refusé")
+    RULES = "rules", _("Règles d'un service")
 
 
 @dataclass
@@ -427,6 +430,33 @@ def _refused(agent, filters):
     return queryset.order_by("-action_time", "-pk"), fields, events
 
 
+def _rules(agent, filters):
+    """Calendars, tariff grids and options' documents changed (audit_rules.py)."""
+    queryset = _filtered(
+        rules_log_entries(services_for_agent(agent)),
+        filters,
+        at="action_time",
+        actor="user",
+        family=None,
+    )
+    fields = ("action_time", "user_id", "change_message")
+    url = reverse("families-dashboard:service-rules")
+
+    def events(rows):
+        for row in rows:
+            yield Event(
+                row["action_time"],
+                Kind.RULES,
+                row["user_id"],
+                ActorRole.AGENT,
+                None,
+                in_words(row["change_message"]),
+                url,
+            )
+
+    return queryset.order_by("-action_time", "-pk"), fields, events
+
+
 SOURCES: dict[str, Callable] = {
     Kind.BOOKED: _booked,
     Kind.CANCELLED: _cancelled,
@@ -435,6 +465,7 @@ SOURCES: dict[str, Callable] = {
     Kind.ACCESS: _access,
     Kind.VALIDATED: _validated,
     Kind.REFUSED: _refused,
+    Kind.RULES: _rules,
 }
 
 

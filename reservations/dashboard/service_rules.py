@@ -7,8 +7,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect
@@ -22,6 +20,12 @@ from wallet.money import euros
 from .. import rules
 from ..calendars import calendar_window, tariff_config_for
 from ..models import AccessRequirements, ServiceCalendar, TariffGrid
+from .audit_rules import (
+    calendar_snapshot,
+    grid_snapshot,
+    log_rules_change,
+    requirements_snapshot,
+)
 from .selectors import services_for_agent
 from .service_rules_forms import (
     DUPLICATE_MESSAGE,
@@ -67,19 +71,6 @@ def deadline_example(service, today: date) -> DeadlineExample | None:
         cancellation=_("Elle peut être annulée jusqu'au %(deadline)s à %(at)s.")
         % {"deadline": _day(cancellation.date()), "at": f"{cancellation:%H:%M}"},
     )
-
-
-def log_change(user, obj, form, formsets=(), *, added: bool) -> None:
-    """The admin's log entry for the same change ("Modifié Jours d'ouverture …"), so that the
-    admin's history of the object says who changed it here too."""
-    if added or form.has_changed() or any(formset.has_changed() for formset in formsets):
-        LogEntry.objects.log_actions(
-            user.pk,
-            [obj],
-            ADDITION if added else CHANGE,
-            construct_change_message(form, formsets, added),
-            single_object=True,
-        )
 
 
 def _service_of(agent, pk):
@@ -151,16 +142,18 @@ class CalendarRulesView(generic.TemplateView):
         )
 
     def post(self, request, **kwargs):
+        before = calendar_snapshot(self.calendar)  # validating the form writes into it
         form = CalendarRulesForm(request.POST, instance=self.calendar)
         periods = OpeningPeriodFormSet(request.POST, instance=self.calendar, prefix="periods")
         if not (form.is_valid() and periods.is_valid()):
             context = self.get_context_data(form=form, periods=periods)
             return self.render_to_response(context, status=400)
-        added = self.calendar.pk is None
         with transaction.atomic():
             periods.instance = form.save()
             periods.save()
-            log_change(request.user, periods.instance, form, [periods], added=added)
+            subject = _("Calendrier (%(service)s)") % {"service": self.service.title}
+            after = calendar_snapshot(periods.instance)
+            log_rules_change(request.user, periods.instance, subject, before, after)
         messages.success(request, _("Le calendrier est enregistré."))
         return redirect("families-dashboard:service-calendar", pk=self.service.pk)
 
@@ -227,6 +220,7 @@ class TariffGridView(generic.TemplateView):
         )
 
     def post(self, request, **kwargs):
+        before = grid_snapshot(self.grid)  # validating the form writes into it
         form = TariffGridForm(request.POST, instance=self.grid)
         rows = TariffRowFormSet(request.POST, instance=self.grid, prefix="rows")
         if form.is_valid() and rows.is_valid():
@@ -236,7 +230,8 @@ class TariffGridView(generic.TemplateView):
                     grid = form.save()
                     rows.instance = grid
                     rows.save()
-                    log_change(request.user, grid, form, [rows], added=created)
+                    subject = _("Grille tarifaire (%(service)s)") % {"service": self.service.title}
+                    log_rules_change(request.user, grid, subject, before, grid_snapshot(grid))
             except IntegrityError:
                 # Two rows swapping brackets in one save, or a concurrent save.
                 rows._non_form_errors = rows.error_class([DUPLICATE_MESSAGE])
@@ -288,11 +283,17 @@ class RequirementsView(generic.TemplateView):
 
     def post(self, request, **kwargs):
         forms = self.forms(request.POST)
+        before = {option.pk: requirements_snapshot(form.instance) for option, form in forms}
         if not all(form.is_valid() for _option, form in forms):
             return self.render_to_response(self.get_context_data(forms=forms), status=400)
         with transaction.atomic():
-            for _option, form in forms:
-                added = form.instance.pk is None
-                log_change(request.user, form.save(), form, added=added)
+            for option, form in forms:
+                subject = _("Pièces demandées (%(service)s — %(option)s)") % {
+                    "service": self.service.title,
+                    "option": option.title,
+                }
+                saved = form.save()
+                after = requirements_snapshot(saved)
+                log_rules_change(request.user, saved, subject, before[option.pk], after)
         messages.success(request, _("Les pièces demandées sont enregistrées."))
         return redirect("families-dashboard:service-requirements", pk=self.service.pk)

@@ -605,7 +605,9 @@ def test_each_save_is_in_the_admins_history_of_the_object_with_its_agent(
         (str(meal), ADDITION),
     ]
     assert entries[0].get_change_message() == (
-        "Modification de Fermé pendant les vacances scolaires et Nombre de jours avant."
+        "Calendrier (Cantine de Rosières) — Fermé pendant les vacances scolaires : non → oui ; "
+        "Date limite de réservation : 2 jours ouvrés avant, à 10:00 → 4 jours ouvrés avant, "
+        "à 10:00"
     )
 
 
