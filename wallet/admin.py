@@ -142,6 +142,6 @@ class RegieShareAdmin(ReadOnlyAdmin):
 
 @admin.register(RegieCounter)
 class RegieCounterAdmin(ReadOnlyAdmin):
-    list_display = ("regie", "year", "last")
-    list_filter = ("year", "regie")
+    list_display = ("regie", "kind", "year", "last")
+    list_filter = ("kind", "year", "regie")
     list_select_related = ("regie",)

@@ -30,7 +30,7 @@ from accounts.roles import ActorRole
 
 from .exceptions import InsufficientFundsError, RefundExceedsPaymentError, UnbalancedTransferError
 from .models import POT_KINDS, AccountKind, LedgerAccount, Leg, Transfer, TransferKind
-from .regies import platform_regie_of_pot_owner, regie_ids_of_services
+from .regies import platform_regie_of_pot_owner, post_paid_service_ids, regie_ids_of_services
 from .rules import ZERO, allocate
 
 CENT = Decimal("0.01")
@@ -332,9 +332,12 @@ def pay_from_wallet(
     actor_role: str = ActorRole.PARENT,
     allow_partial: bool = False,
     key_is_new: bool = False,
+    kind: str = TransferKind.PURCHASE,
+    reason: str | None = None,
 ) -> WalletPayment:
     """Pay each service's charge from its pot first, then from the general pot; `actor` (the
-    owner by default) is who paid: the parent, or an agent booking for them.
+    owner by default) is who paid: the parent, or an agent booking for them. `kind` and
+    `reason`: an order's purchase by default, an invoice's payment (pay_invoice_from_wallet).
 
     With `allow_partial` (wallet + card) the wallet pays what it can and the card the rest;
     otherwise a shortfall refuses the whole payment and changes nothing. Replaying the same
@@ -351,11 +354,23 @@ def pay_from_wallet(
             actor_role=actor_role,
             allow_partial=allow_partial,
             key_is_new=key_is_new,
+            kind=kind,
+            reason=reason or f"Paiement de la commande {reference}",
         )
 
 
 def _pay_from_pots(
-    owner, charges, *, reference, idempotency_key, actor, actor_role, allow_partial, key_is_new
+    owner,
+    charges,
+    *,
+    reference,
+    idempotency_key,
+    actor,
+    actor_role,
+    allow_partial,
+    key_is_new,
+    kind=TransferKind.PURCHASE,
+    reason="",
 ) -> WalletPayment:
     per_service = _sum_by_service(charges)
     communes = {c.service_id: c.commune_id for c in charges}
@@ -382,8 +397,8 @@ def _pay_from_pots(
             legs,
             locked=True,
         ),
-        kind=TransferKind.PURCHASE,
-        reason=f"Paiement de la commande {reference}",
+        kind=kind,
+        reason=reason,
         idempotency_key=idempotency_key,
         reference=reference,
         actor=actor or owner,
@@ -495,15 +510,48 @@ def record_card_receipt(
 ) -> Transfer:
     """The card part of an order, received by `regie_id`'s backend: card receipts of that
     régie to each service's revenue. Written when the gateway reports the payment succeeded."""
+    return record_receipt(
+        charges,
+        receipts_kind=AccountKind.CARD_RECEIPTS,
+        kind=TransferKind.CARD_PURCHASE,
+        reason=f"Paiement par carte de la commande {reference}",
+        regie_id=regie_id,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        actor_role=actor_role,
+    )
+
+
+RECEIPT_KINDS = (
+    AccountKind.CARD_RECEIPTS,
+    AccountKind.COUNTER_RECEIPTS,
+    AccountKind.DIRECT_DEBIT_RECEIPTS,
+)
+
+
+def record_receipt(
+    charges: list[Charge],
+    *,
+    receipts_kind: str,
+    kind: str,
+    reason: str,
+    regie_id: int,
+    reference: str,
+    idempotency_key: str,
+    actor=None,
+    actor_role: str = ActorRole.PARENT,
+) -> Transfer:
+    """Money `regie_id` received outside the wallet (by card, at its counter, by direct debit:
+    `receipts_kind`) for its services: that régie's receipts account to each service's
+    revenue, every leg in the régie."""
+    if receipts_kind not in RECEIPT_KINDS:
+        raise UnbalancedTransferError("Money is received on a receipts account.")
     regies = _regies_of(charges)
     if any(regies[c.service_id] != regie_id for c in charges):
-        raise UnbalancedTransferError("A card receipt pays the services of its own régie only.")
+        raise UnbalancedTransferError("A receipt pays the services of its own régie only.")
     total = sum((c.amount for c in charges), ZERO)
-    movements = [
-        Movement(
-            system_account(AccountKind.CARD_RECEIPTS, regie_id=regie_id), -total, None, regie_id
-        )
-    ]
+    movements = [Movement(system_account(receipts_kind, regie_id=regie_id), -total, None, regie_id)]
     for charge in charges:
         revenue = system_account(
             AccountKind.SERVICE_REVENUE,
@@ -514,12 +562,35 @@ def record_card_receipt(
         movements.append(Movement(revenue, charge.amount, charge.commune_id, regie_id))
     return transfer(
         _merge(movements),
-        kind=TransferKind.CARD_PURCHASE,
-        reason=f"Paiement par carte de la commande {reference}",
+        kind=kind,
+        reason=reason,
         idempotency_key=idempotency_key,
         reference=reference,
         actor=actor,
         actor_role=actor_role,
+    )
+
+
+def pay_invoice_from_wallet(
+    owner,
+    charges: list[Charge],
+    *,
+    reference: str,
+    idempotency_key: str,
+    actor=None,
+    actor_role: str = ActorRole.PARENT,
+) -> WalletPayment:
+    """An invoice of post-paid services paid in full from the owner's pots (each service's pot
+    first, then the general pot), or refused (InsufficientFundsError) with nothing written."""
+    return pay_from_wallet(
+        owner,
+        charges,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        actor_role=actor_role,
+        kind=TransferKind.INVOICE_PAYMENT,
+        reason=f"Paiement de la facture {reference}",
     )
 
 
@@ -570,9 +641,15 @@ def refund_to_service_pot(
 
 
 def paid_for_order_line(order_line_id: int) -> Decimal:
-    """What an order line was paid: its price after discounts (Oscar's `line_price_incl_tax`)."""
+    """What an order line was paid: its price after discounts (Oscar's `line_price_incl_tax`),
+    nothing for a post-paid service's line (its meal is paid on the month's invoice)."""
     line_model = Transfer._meta.get_field("order_line").related_model
-    return line_model.objects.values_list("line_price_incl_tax", flat=True).get(pk=order_line_id)
+    price, parent_id, product_id = line_model.objects.values_list(
+        "line_price_incl_tax", "product__parent_id", "product_id"
+    ).get(pk=order_line_id)
+    if post_paid_service_ids([parent_id or product_id]):
+        return ZERO
+    return price
 
 
 def refunded_for_order_line(order_line_id: int) -> Decimal:
@@ -600,8 +677,10 @@ def reverse_transfer(
     actor=None,
     actor_role: str = ActorRole.SYSTEM,
     regie_ids: set[int] | None = None,
+    kind: str = TransferKind.REFUND,
 ) -> Transfer | None:
-    """Undo a transfer with its mirror image: every leg negated, on the same account and commune.
+    """Undo a transfer with its mirror image: every leg negated, on the same account and commune
+    (`kind`: a refund, or a rejected direct debit).
 
     The money goes back exactly where it came from (an order whose card part failed returns each
     euro to the pot that paid it). With `regie_ids`, only the legs of those régies are undone:
@@ -615,7 +694,7 @@ def reverse_transfer(
             return None
     return transfer(
         [Movement(leg.account, -leg.amount, leg.commune_id, leg.regie_id) for leg in legs],
-        kind=TransferKind.REFUND,
+        kind=kind,
         reason=reason,
         reference=original.reference,
         idempotency_key=idempotency_key,

@@ -1,5 +1,6 @@
-"""Receipt numbers: per régie and year (the year it was paid, in Europe/Paris), gapless,
-allocated under a row lock.
+"""Receipt and invoice numbers: per régie, kind and year (the year it was paid or issued, in
+Europe/Paris), gapless, allocated under a row lock. Receipts and invoices have a sequence each
+(`CounterKind`): one document counter per régie and kind.
 
 Taking numbers increments the counter row of (régie, year) in one UPDATE … RETURNING, which
 locks that row until the caller's transaction ends: a number is only used if that transaction
@@ -13,12 +14,22 @@ from collections import defaultdict
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .models import Regie, RegieCounter, RegieShare, ShareStatus
+from .models import CounterKind, Regie, RegieCounter, RegieShare, ShareStatus
 
 
 def allocate_number(regie: Regie, year: int) -> str:
     """The next number of `regie` for `year`, e.g. "CAN-2026-000042". Inside a transaction."""
     return regie.format_number(year, _take(regie.pk, year, 1))
+
+
+def allocate_numbers(regie: Regie, year: int, count: int, kind: str) -> list[str]:
+    """`count` consecutive numbers of `regie`'s `kind` sequence for `year` (an invoice's are
+    prefixed "F": "FAC-CAN-2026-000042" never reads as a receipt's). Inside a transaction."""
+    if count <= 0:
+        return []
+    last = _take(regie.pk, year, count, kind)
+    prefix = "FAC-" if kind == CounterKind.INVOICE else ""
+    return [prefix + regie.format_number(year, n) for n in range(last - count + 1, last + 1)]
 
 
 def number_paid_shares(order_number: str | None = None) -> int:
@@ -45,29 +56,29 @@ def number_paid_shares(order_number: str | None = None) -> int:
     return len(numbered)
 
 
-def _take(regie_id: int, year: int, count: int) -> int:
-    """Take `count` numbers of (régie, year); returns the last one taken."""
+def _take(regie_id: int, year: int, count: int, kind: str = CounterKind.RECEIPT) -> int:
+    """Take `count` numbers of (régie, kind, year); returns the last one taken."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Receipt numbers are taken inside the transaction that uses them.")
-    last = _increment(regie_id, year, count)
+    last = _increment(regie_id, year, count, kind)
     if last is not None:
         return last
     try:
         with transaction.atomic():
-            RegieCounter.objects.create(regie_id=regie_id, year=year, last=0)
+            RegieCounter.objects.create(regie_id=regie_id, kind=kind, year=year, last=0)
     except IntegrityError:
         pass  # created meanwhile by a concurrent allocation: its row is the one to increment
-    return _increment(regie_id, year, count)
+    return _increment(regie_id, year, count, kind)
 
 
-def _increment(regie_id: int, year: int, count: int) -> int | None:
+def _increment(regie_id: int, year: int, count: int, kind: str) -> int | None:
     quote = connection.ops.quote_name
     table, last = quote(RegieCounter._meta.db_table), quote("last")
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {last} = {last} + %s WHERE {quote('regie_id')} = %s "
-            f"AND {quote('year')} = %s RETURNING {last}",
-            [count, regie_id, year],
+            f"AND {quote('kind')} = %s AND {quote('year')} = %s RETURNING {last}",
+            [count, regie_id, str(kind), year],
         )
         row = cursor.fetchone()
     return row[0] if row else None

@@ -227,7 +227,8 @@ def settle_card_payment(reported: GatewayPayment) -> CardPayment | None:
         payment.save(update_fields=["status", "settled_at", "transfer", "updated_at"])
         if status == SUCCEEDED and payment.purpose == CardPaymentPurpose.TOP_UP:
             top_up_credited.send(sender=CardPayment, payment=payment)
-        if payment.purpose == CardPaymentPurpose.ORDER:
+        if payment.purpose in (CardPaymentPurpose.ORDER, CardPaymentPurpose.INVOICE):
+            # The order (shop/) or the invoice (billing/) it pays is theirs to update.
             card_payment_settled.send(sender=CardPayment, payment=payment)
     return payment
 

@@ -11,6 +11,7 @@ from .models import BackendKind, PaymentBackendAccount, Regie, RegieKind, Servic
 
 SERVICE_REGIES_CACHE_KEY = "wallet:service-regies"
 REGIES_CACHE_KEY = "wallet:regies"
+POST_PAID_CACHE_KEY = "wallet:post-paid-services"
 CACHE_SECONDS = 60 * 60
 PLATFORM_BACKEND_NAME = "Passerelle de la plateforme"
 
@@ -61,8 +62,20 @@ def _service_regie_map() -> dict[int, int]:
     return mapping
 
 
+def post_paid_service_ids(service_ids=None) -> set[int]:
+    """The services (of `service_ids`, or all) their régie invoices after the month's
+    attendance rather than collects at booking (ServiceRegie.post_paid). Cached like the map."""
+    post_paid = cache.get(POST_PAID_CACHE_KEY)
+    if post_paid is None:
+        post_paid = set(
+            ServiceRegie.objects.filter(post_paid=True).values_list("service_id", flat=True)
+        )
+        cache.set(POST_PAID_CACHE_KEY, post_paid, CACHE_SECONDS)
+    return post_paid if service_ids is None else post_paid & set(service_ids)
+
+
 def forget_service_regies(**kwargs) -> None:
-    cache.delete_many([SERVICE_REGIES_CACHE_KEY, REGIES_CACHE_KEY])
+    cache.delete_many([SERVICE_REGIES_CACHE_KEY, REGIES_CACHE_KEY, POST_PAID_CACHE_KEY])
 
 
 def platform_regie(site=None) -> Regie:

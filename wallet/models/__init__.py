@@ -18,6 +18,7 @@ from .ledger import (
 from .regies import (
     DEFAULT_NUMBERING,
     BackendKind,
+    CounterKind,
     PaymentBackendAccount,
     Regie,
     RegieCounter,
@@ -35,6 +36,7 @@ __all__ = [
     "CardPayment",
     "CardPaymentPurpose",
     "CardPaymentStatus",
+    "CounterKind",
     "DEFAULT_NUMBERING",
     "GatewayEventRecord",
     "ImmutableModel",

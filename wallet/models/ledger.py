@@ -24,6 +24,10 @@ class AccountKind(models.TextChoices):
     SERVICE_REVENUE = "service_revenue", _("Recettes d'un service")
     REFUNDS = "refunds", _("Remboursements")
     ADJUSTMENTS = "adjustments", _("Ajustements des agents")
+    # Invoices of post-paid services (billing/): paid at the régie's counter (cash, cheque,
+    # CESU) or collected by SEPA direct debit.
+    COUNTER_RECEIPTS = "counter_receipts", _("Encaissements au guichet")
+    DIRECT_DEBIT_RECEIPTS = "debit_receipts", _("Prélèvements SEPA")
 
 
 POT_KINDS = [AccountKind.GENERAL_POT, AccountKind.SERVICE_POT]
@@ -32,6 +36,8 @@ SYSTEM_KINDS = [
     AccountKind.SERVICE_REVENUE,
     AccountKind.REFUNDS,
     AccountKind.ADJUSTMENTS,
+    AccountKind.COUNTER_RECEIPTS,
+    AccountKind.DIRECT_DEBIT_RECEIPTS,
 ]
 
 
@@ -155,6 +161,9 @@ class TransferKind(models.TextChoices):
     CARD_PURCHASE = "card_purchase", _("Paiement par carte")
     REFUND = "refund", _("Remboursement d'une annulation")
     ADJUSTMENT = "adjustment", _("Ajustement par un agent")
+    INVOICE_PAYMENT = "invoice_payment", _("Paiement d'une facture")
+    DIRECT_DEBIT = "direct_debit", _("Prélèvement d'une facture")
+    DIRECT_DEBIT_REJECT = "debit_reject", _("Rejet d'un prélèvement")
 
 
 class Transfer(ImmutableModel):
@@ -230,6 +239,7 @@ class Leg(ImmutableModel):
 class CardPaymentPurpose(models.TextChoices):
     TOP_UP = "top_up", _("Rechargement du porte-monnaie")
     ORDER = "order", _("Paiement d'une commande")
+    INVOICE = "invoice", _("Paiement d'une facture")
 
 
 class CardPaymentStatus(models.TextChoices):

@@ -183,6 +183,14 @@ class ServiceRegie(models.Model):
     regie = models.ForeignKey(
         Regie, verbose_name=_("régie"), on_delete=models.PROTECT, related_name="service_links"
     )
+    # Post-paid: booked with nothing paid, the month's attendance invoiced by the régie
+    # (billing/). Here, at money's bottom layer, because the checkout (what to collect now) and
+    # a cancellation (nothing to refund) must both know it.
+    post_paid = models.BooleanField(
+        _("facturé après service"),
+        default=False,
+        help_text=_("Réservé sans paiement ; la présence du mois est facturée par la régie."),
+    )
 
     class Meta:
         verbose_name = _("régie d'un service")
@@ -192,20 +200,29 @@ class ServiceRegie(models.Model):
         return f"{self.service} → {self.regie}"
 
 
+class CounterKind(models.TextChoices):
+    RECEIPT = "receipt", _("Quittances")
+    INVOICE = "invoice", _("Factures")
+
+
 class RegieCounter(models.Model):
-    """The last number a régie gave in a year; locked to give the next one."""
+    """The last number a régie gave in a year for one kind of document (receipts, invoices:
+    one sequence each); locked to give the next one."""
 
     regie = models.ForeignKey(Regie, on_delete=models.PROTECT, related_name="counters")
+    kind = models.CharField(max_length=10, choices=CounterKind.choices, default=CounterKind.RECEIPT)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["regie", "year"], name="wallet_one_counter_per_year")
+            models.UniqueConstraint(
+                fields=["regie", "kind", "year"], name="wallet_one_counter_per_kind_and_year"
+            )
         ]
 
     def __str__(self):
-        return f"{self.regie} {self.year}: {self.last}"
+        return f"{self.regie} {self.kind} {self.year}: {self.last}"
 
 
 class ShareStatus(models.TextChoices):
