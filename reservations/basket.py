@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from . import rules
+from . import rules, signals
 from .calendars import CalendarWindow, calendar_window, tariff_config_for, tariff_configs
 from .exceptions import BasketNotEditable, MealsRefused, UnknownService
 from .meals import (
@@ -135,6 +135,7 @@ def add_meals_to_basket(
     if skip_closed:
         wanted = [(pk, day) for pk, day in wanted if window.day_state_for(day, family[pk]).open]
     basket = _lock_basket(account, basket)
+    signals.meals_adding.send(sender=Basket, account=account, service=service, meals=wanted)
     days = _ServiceDays.load(account, family, service, window, basket, wanted)
     accepted, errors = _checked(wanted, days, now)
     lines = []
