@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "wallet.dashboard.apps.WalletDashboardConfig",
     "shop.dashboard.bookings.apps.BookingsDashboardConfig",
     "shop.dashboard.receipts.apps.ReceiptsDashboardConfig",
+    "billing",
     "themes",
     "search.apps.PortalSearchConfig",
     # Wagtail
@@ -359,6 +360,9 @@ WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000"
 WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL
 WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 WAGTAIL_I18N_ENABLED = False
+# Which communes a request's site serves (partner ids, None for all): the services API is
+# in reservations/, below the Wagtail sites that say it, so it reads them through this hook.
+PORTAIL_SITE_COMMUNES = "themes.territory.site_commune_ids"
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
 if ELASTICSEARCH_URL:
     from search.elasticsearch import index_settings  # French analysis; imports no model
@@ -422,6 +426,11 @@ OSCAR_DASHBOARD_NAVIGATION = [
             {"label": _("Comptes à valider"), "url_name": "families-dashboard:account-list"},
             {"label": _("Demandes d'accès"), "url_name": "families-dashboard:access-list"},
             {"label": _("Effectifs du jour"), "url_name": "families-dashboard:headcount"},
+            {"label": _("Pointage"), "url_name": "families-dashboard:attendance"},
+            {
+                "label": _("Justificatifs d'absence"),
+                "url_name": "families-dashboard:justification-list",
+            },
             {
                 "label": _("Réserver pour une famille"),
                 "url_name": "bookings-dashboard:family-list",
