@@ -229,11 +229,18 @@ class Mark:
 
 
 def record_attendance(
-    service, day: date, marks: Iterable[Mark], *, by, now: datetime | None = None
+    service,
+    day: date,
+    marks: Iterable[Mark],
+    *,
+    by,
+    now: datetime | None = None,
+    not_there: Iterable[int] = (),
 ) -> list[Attendance]:
     """Save a day's pointage, all of it or nothing (AttendanceError lists every problem): a
     booked beneficiary is present, absent or absent justified; present without booking only for
-    a beneficiary of the service (accepted access) not booked that day. A billed day is refused."""
+    a beneficiary of the service (accepted access) not booked that day. `not_there`: the ids
+    whose presence without booking is withdrawn (a mistaken tick). A billed day is refused."""
     service_id = getattr(service, "pk", service)
     marks = list(marks)
     now = now or timezone.now()
@@ -250,6 +257,13 @@ def record_attendance(
         errors = _check_marks(service_id, marks, bookings)
         if errors:
             raise AttendanceError(errors)
+        withdrawn = set(not_there) - {mark.beneficiary_id for mark in marks}
+        Attendance.objects.filter(
+            service_id=service_id,
+            date=day,
+            beneficiary_id__in=withdrawn,
+            state=AttendanceState.PRESENT_UNBOOKED,
+        ).delete()
         return [_save_mark(mark, service_id, day, bookings, existing, by, now) for mark in marks]
 
 

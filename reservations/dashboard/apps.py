@@ -42,10 +42,14 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
         "service-calendar": REVIEW_ACCESSES,
         "service-tariff": REVIEW_ACCESSES,
         "service-requirements": REVIEW_ACCESSES,
+        "attendance": REVIEW_ACCESSES,
+        "justification-list": REVIEW_ACCESSES,
+        "justification-detail": REVIEW_ACCESSES,
+        "justification-document": REVIEW_ACCESSES,
     }
 
     def ready(self):
-        from . import audit_views, service_rules, views
+        from . import attendance, audit_views, justifications, service_rules, views
 
         self.account_list_view = views.AccountListView
         self.account_detail_view = views.AccountDetailView
@@ -71,6 +75,10 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
         self.service_calendar_view = service_rules.CalendarRulesView
         self.service_tariff_view = service_rules.TariffGridView
         self.service_requirements_view = service_rules.RequirementsView
+        self.attendance_view = attendance.AttendanceView
+        self.justification_list_view = justifications.JustificationListView
+        self.justification_detail_view = justifications.JustificationDetailView
+        self.justification_document_view = justifications.JustificationDocumentView
 
     def get_urls(self):
         urls = [
@@ -153,6 +161,20 @@ class FamiliesDashboardConfig(OscarDashboardConfig):
                 "services/<int:pk>/pieces/",
                 self.service_requirements_view.as_view(),
                 name="service-requirements",
+            ),
+            path("pointage/", self.attendance_view.as_view(), name="attendance"),
+            path(
+                "justificatifs/", self.justification_list_view.as_view(), name="justification-list"
+            ),
+            path(
+                "justificatifs/<int:pk>/",
+                self.justification_detail_view.as_view(),
+                name="justification-detail",
+            ),
+            path(
+                "justificatifs/<int:pk>/fichier/",
+                self.justification_document_view.as_view(),
+                name="justification-document",
             ),
         ]
         return self.post_process_urls(urls)

@@ -315,3 +315,18 @@ def test_every_service_is_prepaid_until_billing_registers_its_check(canteen, mon
 
     assert is_post_paid(service)
     assert is_post_paid(service.pk)
+
+
+def test_a_mistaken_presence_without_booking_is_withdrawn(canteen, family, agent):
+    service, _meal, _ = canteen
+    record_attendance(service, MEAL_DAY, [Mark(family["hugo"].pk, UNBOOKED)], by=agent)
+
+    record_attendance(
+        service,
+        MEAL_DAY,
+        [Mark(family["lea"].pk, PRESENT)],
+        by=agent,
+        not_there=[family["hugo"].pk, family["lea"].pk],
+    )
+
+    assert states(service) == {"Léa": PRESENT}
