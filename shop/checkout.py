@@ -21,7 +21,7 @@ from oscar.core.loading import get_class, get_model
 from accounts.roles import ActorRole
 from reservations.revalidation import revalidate_basket
 from shop.order.creator import BulkOrderCreator, checkout_lines
-from shop.payment import processing, shares
+from shop.payment import post_paid, processing, shares
 from shop.payment.constants import (
     ORDER_PAID,
     ORDER_PENDING,
@@ -239,11 +239,15 @@ class OrderPlacement(OrderPlacementMixin):
             # A basket-level discount the lines do not carry: the wallet could not say which
             # service it pays. No such offer exists; refuse rather than guess.
             raise ValueError("The basket's lines do not add up to its total.")
+        # Post-paid services are booked now and invoiced with the month's attendance.
+        charges, owed_later = post_paid.collect_now(charges, self.payer)
         wallet = None
         if method != PaymentMethod.CARD:
             wallet = self._pay_from_wallet(basket, charges, order_number, method)
         self._shares = shares.split_by_regie(charges, wallet.by_service if wallet else {})
-        wallet_amount, card_amount = split_payment(total.incl_tax, wallet.paid if wallet else ZERO)
+        wallet_amount, card_amount = split_payment(
+            total.incl_tax - owed_later, wallet.paid if wallet else ZERO
+        )
         if wallet_amount:
             self._record_wallet_debit(wallet.transfer, wallet_amount, total.currency)
         steps = shares.plan_steps(self._shares)
