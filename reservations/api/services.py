@@ -1,7 +1,9 @@
 """The services catalogue: public and read-only, for the "Ajouter un service" screen."""
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import path
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -12,6 +14,13 @@ from .. import catalogue
 from .service_serializers import CommuneServicesSerializer, ServiceDetailSerializer
 
 app_name = "services"
+
+
+def site_communes(request) -> set[int] | None:
+    """The partner ids of the communes the request's site serves, None for every commune: the
+    same territory as the parent's "Mes services" page (PORTAIL_SITE_COMMUNES says who knows)."""
+    resolver = getattr(settings, "PORTAIL_SITE_COMMUNES", None)
+    return import_string(resolver)(request) if resolver else None
 
 
 class CatalogueQuerySerializer(serializers.Serializer):
@@ -25,8 +34,9 @@ class ServiceListView(APIView):
     @extend_schema(
         summary="Communes, their services and tariff options",
         description=(
-            "Every commune offering at least one service, sorted by name; a parent picks a "
-            "tariff option and asks access to it (POST /api/access-requests/)."
+            "Every commune of the site's territory offering at least one service, sorted by "
+            "name; a parent picks a tariff option and asks access to it "
+            "(POST /api/access-requests/)."
         ),
         parameters=[
             OpenApiParameter(
@@ -44,6 +54,9 @@ class ServiceListView(APIView):
         query = CatalogueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         communes = catalogue.catalogue(commune_code=query.validated_data.get("commune"))
+        served = site_communes(request)
+        if served is not None:
+            communes = [commune for commune in communes if commune.id in served]
         return Response(CommuneServicesSerializer(communes, many=True).data)
 
 
@@ -52,11 +65,13 @@ class ServiceDetailView(APIView):
 
     @extend_schema(
         summary="One service with its commune and tariff options",
+        description="Another territory's service is a 404, as on the parent's pages.",
         responses={200: ServiceDetailSerializer},
     )
     def get(self, request, pk):
         entry = catalogue.service(pk)
-        if entry is None:
+        served = site_communes(request)
+        if entry is None or (served is not None and entry.commune.id not in served):
             raise Http404
         return Response(ServiceDetailSerializer(entry).data)
 
