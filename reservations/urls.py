@@ -26,5 +26,6 @@ urlpatterns = [
         WaitlistEntryView.as_view(),
         name="reservations-waitlist-entry",
     ),
+    path("reservations/absence-justifications/", include("reservations.api.justifications")),
     path("reservations/", include("reservations.api.bookings")),
 ]

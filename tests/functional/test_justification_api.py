@@ -1,0 +1,151 @@
+"""The parents' absence certificates API: send one (multipart) for a child's booked days, list
+and read them, download the file; another family's child or certificate is a 404, a refused
+file or range a French 400 with nothing stored."""
+
+import pytest
+from django.core.files.storage import storages
+
+from reservations import attendance
+from reservations.models import AbsenceJustification, JustificationStatus
+from tests.access_factories import executable_upload, pdf_upload, stored_files, use_private_root
+from tests.booking_factories import MEAL_DAY, OTHER_MEAL_DAY, make_booking, make_canteen
+from tests.factories import ParentFactory, PendingParentFactory
+from tests.reservations_factories import BeneficiaryFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/reservations/absence-justifications/"
+
+
+@pytest.fixture(autouse=True)
+def private_root(settings, monkeypatch, tmp_path):
+    root = tmp_path / "private"
+    use_private_root(settings, monkeypatch, root)
+    field = AbsenceJustification._meta.get_field("file")
+    monkeypatch.setattr(field, "storage", storages["private"])
+    monkeypatch.setattr(attendance, "_post_paid_checks", [])
+    return root
+
+
+@pytest.fixture
+def canteen():
+    return make_canteen()
+
+
+@pytest.fixture
+def parent():
+    return ParentFactory()
+
+
+@pytest.fixture
+def alice(parent, canteen):
+    service, meal, _ = canteen
+    alice = BeneficiaryFactory(account=parent, first_name="Alice")
+    make_booking(alice, service=service, tariff_option=meal, day=MEAL_DAY)
+    return alice
+
+
+def send(client, child, service, upload=None, **fields):
+    data = {
+        "beneficiary": child.pk,
+        "service": service.pk,
+        "start_date": MEAL_DAY.isoformat(),
+        "end_date": OTHER_MEAL_DAY.isoformat(),
+        "file": upload or pdf_upload("certificat.pdf"),
+        "comment": "Varicelle",
+        **fields,
+    }
+    return client.post(URL, data)  # multipart
+
+
+def test_a_parent_sends_a_certificate_and_finds_it_in_the_list(client, parent, alice, canteen):
+    service, _meal, _ = canteen
+    client.force_login(parent)
+
+    sent = send(client, alice, service)
+    listed = client.get(URL)
+
+    assert sent.status_code == 201
+    body = sent.json()
+    assert body["status"] == JustificationStatus.PENDING
+    assert body["status_label"] == "En attente"
+    assert body["beneficiary_name"] == "Alice"
+    assert body["service_title"] == "Cantine de Rosières"
+    assert (body["start_date"], body["end_date"]) == ("2030-03-12", "2030-03-14")
+    assert [row["id"] for row in listed.json()] == [body["id"]]
+    assert client.get(f"{URL}{body['id']}/").json()["comment"] == "Varicelle"
+
+
+def test_the_family_downloads_its_certificate_typed_by_its_content(client, parent, alice, canteen):
+    client.force_login(parent)
+    pk = send(client, alice, canteen[0]).json()["id"]
+
+    response = client.get(f"{URL}{pk}/document/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_another_familys_child_or_certificate_is_a_404(client, parent, alice, canteen):
+    service, _meal, _ = canteen
+    client.force_login(parent)
+    pk = send(client, alice, service).json()["id"]
+    other = ParentFactory()
+    client.force_login(other)
+
+    assert send(client, alice, service).status_code == 404
+    assert client.get(f"{URL}{pk}/").status_code == 404
+    assert client.get(f"{URL}{pk}/document/").status_code == 404
+    assert client.get(URL).json() == []
+    assert AbsenceJustification.objects.count() == 1
+
+
+def test_an_unknown_service_is_a_404(client, parent, alice):
+    client.force_login(parent)
+    response = client.post(
+        URL,
+        {
+            "beneficiary": alice.pk,
+            "service": 999_999,
+            "start_date": MEAL_DAY.isoformat(),
+            "end_date": MEAL_DAY.isoformat(),
+            "file": pdf_upload(),
+        },
+    )
+    assert response.status_code == 404
+
+
+def test_a_disguised_file_is_a_french_400_and_nothing_is_stored(
+    client, parent, alice, canteen, private_root
+):
+    client.force_login(parent)
+
+    response = send(client, alice, canteen[0], upload=executable_upload())
+
+    assert response.status_code == 400
+    assert "n'est pas un PDF, un JPEG ou un PNG" in response.json()["detail"]
+    assert not AbsenceJustification.objects.exists()
+    assert stored_files(private_root) == []
+
+
+def test_days_without_booking_are_a_french_400(client, parent, alice, canteen):
+    client.force_login(parent)
+    response = send(client, alice, canteen[0], start_date="2030-03-20", end_date="2030-03-21")
+    assert response.status_code == 400
+    assert "n'a aucune réservation à ce service" in response.json()["detail"]
+
+
+def test_a_missing_field_is_a_field_error(client, parent, alice, canteen):
+    client.force_login(parent)
+    response = client.post(URL, {"beneficiary": alice.pk, "service": canteen[0].pk})
+    assert response.status_code == 400
+    assert set(response.json()) >= {"start_date", "end_date", "file"}
+
+
+def test_an_account_awaiting_validation_cannot_send_one(client, canteen):
+    pending = PendingParentFactory()
+    child = BeneficiaryFactory(account=pending)
+    client.force_login(pending)
+    assert send(client, child, canteen[0]).status_code == 403
