@@ -210,8 +210,12 @@ class _Page:
 
 
 def _posted(request, services, served, family, now):
-    """The booking form sent: a redirect once meals are added, else the page with why not."""
+    """The booking form sent: a redirect once meals are added (to the payment for "Payer",
+    which with nothing ticked pays the basket as it is), else the page with why not."""
+    paying = bool(request.POST.get("payer"))
     add_form = AddMealsForm(request.POST)
+    if paying and not any(request.POST.get(key) for key in ("repas", "semaine", "mois_entier")):
+        return redirect("portail:checkout")
     valid = add_form.is_valid()
     data = add_form.cleaned_data
     selection = _selection(
@@ -228,7 +232,7 @@ def _posted(request, services, served, family, now):
                 )
                 % {"count": added},
             )
-            return redirect(selection.url())
+            return redirect("portail:checkout" if paying else selection.url())
         for error in refused:
             page.errors.setdefault(f"{error['beneficiary']}:{error['date']}", []).append(
                 error["error"]
