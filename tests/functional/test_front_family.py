@@ -154,13 +154,51 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(client, url):
 
 
 @pytest.mark.parametrize("url", [LIST, ADD, SERVICES])
-def test_an_account_awaiting_validation_is_sent_to_the_awaiting_page(client, url):
+def test_an_account_awaiting_validation_may_already_open_the_family_pages(client, url):
+    """As the welcome e-mail says: children and access requests are prepared before the
+    commune validates the account."""
+    client.force_login(PendingParentFactory())
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+
+
+def test_an_account_awaiting_validation_adds_a_child_and_asks_access(client, option):
+    pending = PendingParentFactory()
+    client.force_login(pending)
+
+    added = client.post(ADD, child_form())
+    hugo = Beneficiary.objects.get(account=pending)
+    asked = client.post(request_url(option), request_form([hugo]))
+
+    assert added.status_code == 302 and added["Location"] == LIST
+    access = ServiceAccess.objects.get(account=pending)
+    assert asked.status_code == 302 and asked["Location"] == detail_url(access)
+    assert access.status == AccessStatus.PENDING
+    assert "Hugo Martin" in text(client.get(LIST))
+
+
+@pytest.mark.parametrize(
+    "url", ["/espace/", "/espace/reserver/", "/espace/panier/", "/espace/porte-monnaie/"]
+)
+def test_an_account_awaiting_validation_still_cannot_book_or_pay(client, url):
     client.force_login(PendingParentFactory())
 
     response = client.get(url)
 
     assert response.status_code == 302
     assert response["Location"] == "/espace/en-attente/"
+
+
+def test_the_awaiting_page_and_its_menu_lead_to_the_children_and_services_only(client):
+    client.force_login(PendingParentFactory())
+
+    page = text(client.get("/espace/en-attente/"))
+
+    assert f'href="{LIST}"' in page and f'href="{SERVICES}"' in page
+    assert 'href="/espace/reserver/"' not in page
+    assert 'href="/espace/panier/"' not in page
 
 
 # --- Mes filiations ----------------------------------------------------------------------------

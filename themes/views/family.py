@@ -4,7 +4,8 @@
 Thin views: a Django form parses, the same use cases as the JSON API decide
 (reservations/beneficiaries.py, reservations/access.py), and their refusals are shown on the
 field they name. Every object is looked up within the signed-in account: another family's is a
-404."""
+404. An account awaiting validation may already use them, as the welcome e-mail says and the API
+allows: booking and paying wait for the validation (parent_required on those pages)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,7 +24,7 @@ from reservations.models import AccessStatus
 from reservations.models.access import ACTIVE_STATUSES
 from reservations.selectors import accesses_of, beneficiaries_of
 
-from ..access import parent_required
+from ..access import signed_in_required
 from ..forms.family import AccessRequestForm, BeneficiaryForm, DocumentUploadForm, add_refusals
 from ..territory import site_commune_ids
 
@@ -46,7 +47,7 @@ def _own_beneficiary(request, pk):
     return get_object_or_404(beneficiaries_of(request.user), pk=pk)
 
 
-@parent_required
+@signed_in_required
 def beneficiary_list(request):
     everyone = list(beneficiaries_of(request.user, include_archived=True))
     return render(
@@ -59,7 +60,7 @@ def beneficiary_list(request):
     )
 
 
-@parent_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def beneficiary_add(request):
     form = BeneficiaryForm(request.POST or None, request.FILES or None)
@@ -81,7 +82,7 @@ def beneficiary_add(request):
     return render(request, "themes/family/beneficiary_form.html", {"form": form})
 
 
-@parent_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def beneficiary_edit(request, pk):
     beneficiary = _own_beneficiary(request, pk)
@@ -121,7 +122,7 @@ def _save_beneficiary(beneficiary, form):
     return saved
 
 
-@parent_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def beneficiary_archive(request, pk):
     """Confirm, then archive (a beneficiary with history) or delete (one without), as the API."""
@@ -147,7 +148,7 @@ def beneficiary_archive(request, pk):
 # --- Mes services ------------------------------------------------------------------------------
 
 
-@parent_required
+@signed_in_required
 def services(request):
     """The account's requests, then the catalogue ("Ajouter un service") as GET /api/services/."""
     accesses = [_decorated(access) for access in accesses_of(request.user)]
@@ -224,7 +225,7 @@ def _catalogue_option(option_id, site_communes=None):
     raise Http404
 
 
-@parent_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def access_request(request, option_id):
     option, service, offered = _catalogue_option(option_id, site_commune_ids(request))
@@ -272,13 +273,13 @@ def access_request(request, option_id):
     )
 
 
-@parent_required
+@signed_in_required
 def access_detail(request, pk):
     access = get_object_or_404(accesses_of(request.user), pk=pk)
     return _render_access(request, access, DocumentUploadForm(initial=_initial_kind(access)))
 
 
-@parent_required
+@signed_in_required
 @require_POST
 def access_document(request, pk):
     """A new document for a request still being examined (e.g. the one the agent asked for)."""
