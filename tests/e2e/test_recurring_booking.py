@@ -68,7 +68,9 @@ def test_a_term_of_mondays_tuesdays_and_thursdays_for_two_children_takes_five_ta
         page.fill("#id_email", PARENT)
         page.fill("#id_password", PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_url("**/espace/")
+        # A family that can book lands on the month calendar.
+        page.wait_for_url("**/espace/reserver/")
+        assert_accessible(page)
 
         # Logged in: from here every click is a tap, every main-frame navigation a page load.
         loads: list[str] = []
@@ -83,12 +85,7 @@ def test_a_term_of_mondays_tuesdays_and_thursdays_for_two_children_takes_five_ta
             locator.click()
             taps += 1
 
-        # 1. The space's "Réserver" → the month calendar.
-        tap(page.locator("a:visible").filter(has_text=re.compile(r"^\s*Réserver\s*$")).first)
-        page.wait_for_url("**/espace/reserver/**")
-        assert_accessible(page)
-
-        # 2. "Réserver sur une période" → the form: both children, the canteen's four days
+        # 1. "Réserver sur une période" → the form: both children, the canteen's four days
         #    ticked, until the end of the term.
         tap(page.get_by_role("link", name="Réserver sur une période"))
         page.wait_for_url("**/espace/reserver/periode/**")
@@ -103,10 +100,10 @@ def test_a_term_of_mondays_tuesdays_and_thursdays_for_two_children_takes_five_ta
             assert page.get_by_label(day, exact=True).is_checked()
         assert page.get_by_label("Toutes les semaines").is_checked()
 
-        # 3. Untick Friday.
+        # 2. Untick Friday.
         tap(page.get_by_label("Vendredi", exact=True))
 
-        # 4. "Voir les jours réservés" → the preview.
+        # 3. "Voir les jours réservés" → the preview.
         tap(page.get_by_role("button", name="Voir les jours réservés"))
         page.wait_for_load_state("load")
         screenshot(page, "recurring-preview")
@@ -117,7 +114,7 @@ def test_a_term_of_mondays_tuesdays_and_thursdays_for_two_children_takes_five_ta
         # The first days of the week are past their deadline (J-2 working days): refused.
         assert page.get_by_text("La date limite de réservation était").first.is_visible()
 
-        # 5. "Ajouter et payer … avec le porte-monnaie" → the paid order.
+        # 4. "Ajouter et payer … avec le porte-monnaie" → the paid order.
         tap(page.get_by_role("button", name=re.compile(r"^Ajouter et payer .* porte-monnaie$")))
         page.wait_for_url(re.compile(r"/espace/commandes/[^/]+/confirmation/$"))
         page.wait_for_load_state("load")
@@ -163,7 +160,7 @@ def test_a_period_is_previewed_and_added_to_the_basket_without_javascript(no_scr
         page.fill("#id_email", PARENT)
         page.fill("#id_password", PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_url("**/espace/")
+        page.wait_for_url("**/espace/reserver/")
         page.goto("/espace/reserver/periode/")
         first_child = page.locator("input[name=enfant]").first
         name = page.locator(f"label[for={first_child.get_attribute('id')}]").inner_text()

@@ -18,7 +18,7 @@ def log_in(page) -> None:
     page.fill("#id_email", PARENT)
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/espace/")
+    page.wait_for_url("**/espace/reserver/")  # the family can book: the calendar first
 
 
 def open_canteen_calendar(page) -> None:

@@ -31,6 +31,7 @@ from accounts.api import (
 from accounts.models import User
 from accounts.serializers import ProfileSerializer, RegistrationSerializer
 from accounts.throttling import LOCKOUT_STATUS, ByAddressMixin, lockout_message
+from reservations.models import AccessStatus, ServiceAccess
 
 from ..access import signed_in_required
 from ..forms.account import (
@@ -70,9 +71,15 @@ def _safe_next(request) -> str:
 
 
 def _after_login(request, account) -> str:
+    """The page asked for, else the calendar when the family can book (an access accepted):
+    what a parent logs in for; else the space's home, which says what to do first."""
     if not account.is_validated:
         return reverse("portail:awaiting_validation")
-    return _safe_next(request) or reverse("portail:space")
+    target = _safe_next(request)
+    if target:
+        return target
+    can_book = ServiceAccess.objects.filter(account=account, status=AccessStatus.ACCEPTED)
+    return reverse("portail:planning" if can_book.exists() else "portail:space")
 
 
 def _throttled(request, throttle_class) -> str | None:

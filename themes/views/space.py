@@ -21,6 +21,13 @@ SPACE_MENU = (
     ("portail:bookings", _("Mes réservations")),
     ("portail:orders", _("Mes commandes")),
 )
+# An account awaiting validation: what it may already do (the welcome e-mail says so).
+PENDING_MENU = (
+    ("portail:awaiting_validation", _("Mon espace")),
+    ("portail:profile", _("Mes informations personnelles")),
+    ("portail:beneficiaries", _("Mes filiations")),
+    ("portail:services", _("Mes services")),
+)
 
 
 class SpaceHomeView(TemplateView):

@@ -77,6 +77,23 @@
       }
     });
 
+    // The action bar's running total: how many days are ticked and what they cost.
+    var total = form.querySelector("[data-running-total]");
+    var format = new Intl.NumberFormat(document.documentElement.lang || "fr", { style: "currency", currency: "EUR" });
+    function updateTotal() {
+      if (!total) return;
+      var ticked = boxes(grid).filter(function (box) { return box.checked; });
+      var cents = ticked.reduce(function (sum, box) {
+        return sum + Math.round(parseFloat(box.getAttribute("data-price") || "0") * 100);
+      }, 0);
+      var words = ticked.length === 0 ? total.getAttribute("data-none")
+        : ticked.length === 1 ? total.getAttribute("data-one")
+        : total.getAttribute("data-many").replace("%(count)s", ticked.length);
+      total.textContent = ticked.length ? words + " · " + format.format(cents / 100) : words;
+    }
+    form.addEventListener("change", updateTotal);
+    updateTotal();
+
     // Refused days: bring the error summary into view and to the screen reader.
     var errors = form.querySelector("#erreurs");
     if (errors) errors.focus();

@@ -25,8 +25,31 @@
     if (button) event.preventDefault();
   }, true);
 
+  // The header's menu button folds the account links, the search and the language on a phone
+  // (the CSS folds only below 48rem); the space's menu shows its current page.
+  function headerMenu(root) {
+    var button = root.querySelector("[data-menu-button]");
+    var menu = root.querySelector("[data-menu]");
+    if (!button || !menu) return;
+    function fold(folded) {
+      menu.classList.toggle("is-folded", folded);
+      button.setAttribute("aria-expanded", folded ? "false" : "true");
+    }
+    button.hidden = false;
+    fold(true);
+    button.addEventListener("click", function () {
+      fold(button.getAttribute("aria-expanded") === "true");
+    });
+    var current = root.querySelector(".space-nav [aria-current=page]");
+    if (current) {
+      var list = current.closest("ul");
+      list.scrollLeft = current.parentElement.offsetLeft - list.offsetLeft - 16;
+    }
+  }
+
   // Page modules (calendar, password rules…) register here and run once the DOM is ready.
   window.Portail = window.Portail || { modules: [] };
+  window.Portail.modules.unshift(headerMenu);
   document.addEventListener("DOMContentLoaded", function () {
     window.Portail.modules.forEach(function (init) { init(document); });
   });
