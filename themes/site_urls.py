@@ -2,6 +2,7 @@
 Each area of the site keeps its own `urlpatterns` beside its views."""
 
 from .views import (
+    absences,
     account,
     basket,
     bookings,
@@ -33,6 +34,7 @@ urlpatterns = [
     *checkout.urlpatterns,
     *wallet.urlpatterns,
     *bookings.urlpatterns,
+    *absences.urlpatterns,
     *waitlist_urls,
     *orders.urlpatterns,
     *receipts.urlpatterns,

@@ -149,3 +149,58 @@ def test_an_account_awaiting_validation_cannot_send_one(client, canteen):
     child = BeneficiaryFactory(account=pending)
     client.force_login(pending)
     assert send(client, child, canteen[0]).status_code == 403
+
+
+# --- The parent's page (themes/) ---------------------------------------------------------------
+
+PAGE = "/espace/reservations/absences/"
+
+
+def page_post(client, child, service, upload=None, **fields):
+    data = {
+        "beneficiary": child.pk,
+        "service": service.pk,
+        "start_date": MEAL_DAY.isoformat(),
+        "end_date": MEAL_DAY.isoformat(),
+        "file": upload or pdf_upload("certificat.pdf"),
+        **fields,
+    }
+    return client.post(PAGE, data)
+
+
+def test_the_page_sends_a_certificate_and_lists_it_pending(client, parent, alice, canteen):
+    client.force_login(parent)
+
+    shown = client.get(PAGE)
+    sent = page_post(client, alice, canteen[0])
+    listed = client.get(PAGE).content.decode()
+
+    assert shown.status_code == 200
+    assert "Cantine de Rosières" in shown.content.decode()
+    assert sent.status_code == 302
+    assert AbsenceJustification.objects.get().beneficiary == alice
+    assert "Justificatif envoyé : la mairie l&#x27;examine" in listed
+    assert "le mardi 12/03/2030" in listed and "En attente" in listed
+
+
+def test_the_page_shows_a_refusal_next_to_the_form_and_stores_nothing(
+    client, parent, alice, canteen
+):
+    client.force_login(parent)
+
+    response = page_post(client, alice, canteen[0], upload=executable_upload())
+
+    assert response.status_code == 400
+    assert "n&#x27;est pas un PDF, un JPEG ou un PNG" in response.content.decode()
+    assert not AbsenceJustification.objects.exists()
+
+
+def test_the_page_refuses_another_familys_child_with_a_404(client, alice, canteen):
+    client.force_login(ParentFactory())
+    assert page_post(client, alice, canteen[0]).status_code == 404
+    assert not AbsenceJustification.objects.exists()
+
+
+def test_my_bookings_links_to_the_page(client, parent, alice):
+    client.force_login(parent)
+    assert PAGE in client.get("/espace/reservations/").content.decode()
