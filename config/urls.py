@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/accounts/", include("accounts.urls")),
     path("api/", include("reservations.urls")),
     path("api/", include("wallet.urls")),
+    path("api/", include("billing.api")),
     path("api/themes/", include("themes.urls")),
     path("api/search/", include("search.urls")),
     # The oscar-api routes we serve, and only those (an allow-list: shop/api/urls.py).

@@ -2,6 +2,7 @@
 service invoiced after the fact by Rosières' régie), a SEPA creditor for that régie, and
 bookings made through the parents' own path (basket, then checkout)."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from billing.models import DebtThreshold, SepaCreditor
@@ -64,3 +65,22 @@ def book(parent, service, meals, *, now, method="wallet"):
         now=now,
     )
     return checkout(basket.pk, payer=parent, payment_method=method)
+
+
+def issued_invoice(option, children, days, *, service=None, price="3.30"):
+    """The December 2026 invoice of the children's family: each child booked (directly) on
+    each day, nobody pointed (a booked day is due), the régie's final run done in January."""
+    import time_machine
+
+    from billing import runs
+    from billing.models import Invoice
+    from reservations.rules import PARIS
+    from tests.booking_factories import make_booking
+
+    service = service or option.parent
+    for child in children:
+        for day in days:
+            make_booking(child, service=service, tariff_option=option, day=day, price=price)
+    with time_machine.travel(datetime(2027, 1, 4, 9, 0, tzinfo=PARIS), tick=False):
+        runs.run_billing(regie_of(service), 2026, 12, final=True)
+    return Invoice.objects.get(owner=children[0].account, period="2026-12-01")

@@ -54,6 +54,7 @@ OUR_VIEW_MODULES = (
     "accounts.",
     "reservations.",
     "wallet.",
+    "billing.",
     "themes.",
     "search.",
     "cms.",
