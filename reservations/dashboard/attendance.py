@@ -21,7 +21,7 @@ from ..attendance import (
     locked_message,
     record_attendance,
 )
-from ..headcount import headcount_for, next_service_day
+from ..headcount import CLASS_ORDER, headcount_for, next_service_day
 from ..models import AccessStatus, Attendance, AttendanceState, Beneficiary
 from .forms import HeadcountForm
 
@@ -59,7 +59,12 @@ def unbooked_candidates(service, day, booked_ids) -> list[Beneficiary]:
         )
         .exclude(pk__in=booked_ids)
         .distinct(),
-        key=lambda b: (b.school_class, b.group.casefold(), b.last_name.casefold(), b.first_name),
+        key=lambda b: (
+            CLASS_ORDER.get(b.school_class, len(CLASS_ORDER)),
+            b.group.casefold(),
+            b.last_name.casefold(),
+            b.first_name.casefold(),
+        ),
     )
 
 

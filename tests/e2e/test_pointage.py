@@ -1,0 +1,135 @@
+"""An agent of Rosières points a canteen day in Chromium, on a tablet (768 px) as on the suite's
+phone and desktop widths: the booked children by class with PAI and diet, a state chosen with
+the keyboard and one by touch, a child added as present without booking, one save; then the
+day billed, read-only with its reason. axe-core on each screen, screenshots of each step."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from reservations.attendance import lock_attendance
+from reservations.calendars import calendar_window
+from reservations.headcount import next_service_day
+from reservations.models import Attendance, Diet
+from tests.booking_factories import accept_access, make_booking
+from tests.factories import ParentFactory
+from tests.reservations_factories import BeneficiaryFactory
+
+from .helpers import assert_accessible, screenshot
+
+Product = get_model("catalogue", "Product")
+
+AGENT = "agent.rosieres@portail-famille.test"
+PASSWORD = "Portail-Demo-2026!"
+# The suite's widths and a tablet's: the pointage is done standing, tablet in hand.
+VIEWPORTS = {"360x740": (360, 740), "768x1024": (768, 1024), "1280x900": (1280, 900)}
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def viewport(request):
+    width, height = VIEWPORTS[request.param]
+    return {"name": request.param, "width": width, "height": height}
+
+
+@pytest.fixture
+def canteen(site):
+    return Product.objects.get(upc="rosieres-cantine"), Product.objects.get(
+        upc="rosieres-cantine-enfants"
+    )
+
+
+def log_in(page):
+    page.goto("/dashboard/login/")
+    page.fill("#id_username", AGENT)
+    page.fill("#id_password", PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url("**/dashboard/")
+
+
+def far_service_day(service, index: int):
+    """A service day months ahead, one per viewport: no other test books or bills it."""
+    start = next_service_day(service, timezone.localdate())
+    return calendar_window(service, start, start + timedelta(days=200)).open_days()[60 + index]
+
+
+@pytest.fixture
+def children(canteen, viewport):
+    service, meal = canteen
+    tag = viewport["width"]
+    parent = ParentFactory(
+        email=f"e2e.pointage.{viewport['name']}@example.org", last_name=f"Pointage{tag}"
+    )
+    lea = BeneficiaryFactory(
+        account=parent,
+        first_name="Léa",
+        school_class="CP",
+        has_pai=True,
+        pai_details=f"Arachide {tag}",
+        diet=Diet.NO_PORK,
+    )
+    tom = BeneficiaryFactory(account=parent, first_name="Tom", school_class="CM1")
+    hugo = BeneficiaryFactory(account=parent, first_name="Hugo", school_class="CE2")
+    accept_access(parent, meal, [lea, tom, hugo])
+    day = far_service_day(service, list(VIEWPORTS).index(viewport["name"]))
+    for child in (lea, tom):
+        make_booking(child, service=service, tariff_option=meal, day=day)
+    return {"day": day, "lea": lea, "tom": tom, "hugo": hugo}
+
+
+def state(page, child, value):
+    return page.locator(f'input[name="state-{child.pk}"][value="{value}"]')
+
+
+def test_an_agent_points_a_day_then_finds_it_read_only_once_billed(
+    page, site, canteen, children, viewport
+):
+    service, _meal = canteen
+    day, lea, tom, hugo = children["day"], children["lea"], children["tom"], children["hugo"]
+    log_in(page)
+
+    page.goto(f"/dashboard/familles/pointage/?service={service.pk}&date={day.isoformat()}")
+    assert page.locator("h1").inner_text().startswith("Pointage du ")
+    row = page.locator(".pointage-row", has=state(page, lea, "present"))
+    assert row.get_by_text("PAI", exact=True).count() == 1
+    assert row.get_by_text(f"Arachide {viewport['width']}").count() == 1
+    assert row.get_by_text("Sans porc").count() == 1
+    assert state(page, lea, "present").is_checked()
+    # Large targets: each choice is at least 44 px high (WCAG 2.5.5), at every width.
+    target = page.locator("label.pointage-state", has=state(page, tom, "absent")).bounding_box()
+    assert target["height"] >= 44
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    screenshot(page, "pointage-day")
+    assert_accessible(page)
+
+    # Keyboard: into Léa's group, the arrow moves the choice to "Absent".
+    state(page, lea, "present").focus()
+    page.keyboard.press("ArrowRight")
+    assert state(page, lea, "absent").is_checked()
+    # Touch: Tom's "Absence justifiée" tapped on its label.
+    page.locator("label.pointage-state", has=state(page, tom, "absent_justified")).click()
+    page.locator("#pointage_unbooked summary").click()
+    page.locator(f'input[name="unbooked"][value="{hugo.pk}"]').check()
+    screenshot(page, "pointage-marked")
+    page.locator("#pointage_save").click()
+    page.wait_for_load_state()
+
+    assert page.get_by_text(f"Pointage du {day:%d/%m/%Y} enregistré.").count() == 1
+    recorded = dict(
+        Attendance.objects.filter(service=service, date=day).values_list(
+            "beneficiary__first_name", "state"
+        )
+    )
+    assert recorded == {"Léa": "absent", "Tom": "absent_justified", "Hugo": "present_unbooked"}
+    assert state(page, tom, "absent_justified").is_checked()
+    screenshot(page, "pointage-saved")
+    assert_accessible(page)
+
+    lock_attendance(service.pk, [day])
+    page.reload()
+    assert "la journée a été facturée le" in page.locator("#pointage_locked").inner_text()
+    assert state(page, lea, "absent").is_disabled()
+    assert page.locator("#pointage_save").count() == 0
+    screenshot(page, "pointage-locked")
+    assert_accessible(page)
