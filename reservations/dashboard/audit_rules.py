@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from wallet.money import euros
@@ -20,6 +21,13 @@ from .. import rules
 from ..models import AccessRequirements, DocumentKind, ServiceCalendar, TariffGrid
 
 NOTHING = "—"
+# What a day costs by its attendance state, in percent of its price (attendance_pricing.py).
+ATTENDANCE_PERCENTS = (
+    "present_percent",
+    "absent_percent",
+    "absent_justified_percent",
+    "present_unbooked_percent",
+)
 ARROW = " → "
 
 
@@ -87,6 +95,9 @@ def grid_snapshot(grid: TariffGrid) -> dict[str, str]:
         snapshot[_("Taux d'effort")] = f"{rules._french_number(grid.effort_rate)} %"
     for label, amount in ((_("Prix plancher"), grid.floor), (_("Prix plafond"), grid.ceiling)):
         snapshot[label] = NOTHING if amount is None else euros(amount)
+    for name in ATTENDANCE_PERCENTS:
+        label = capfirst(TariffGrid._meta.get_field(name).verbose_name)
+        snapshot[label] = f"{rules._french_number(getattr(grid, name))} %"
     for row in grid.rows.all():
         snapshot[_row_label(row)] = euros(row.unit_price)
     return snapshot
