@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/porte-monnaie/", apps.get_app_config("wallet_dashboard").urls),
     path("dashboard/reserver/", apps.get_app_config("bookings_dashboard").urls),
     path("dashboard/quittances/", apps.get_app_config("receipts_dashboard").urls),
+    path("dashboard/facturation/", apps.get_app_config("billing_dashboard").urls),
     path("dashboard/", apps.get_app_config("dashboard").urls),
     # Oscar's storefront (catalogue, customer accounts, offers), used by the dashboard's links.
     path("shop/", include(apps.get_app_config("oscar").urls[0])),

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "shop.dashboard.bookings.apps.BookingsDashboardConfig",
     "shop.dashboard.receipts.apps.ReceiptsDashboardConfig",
     "billing",
+    "billing.dashboard.apps.BillingDashboardConfig",
     "themes",
     "search.apps.PortalSearchConfig",
     # Wagtail
@@ -455,6 +456,7 @@ OSCAR_DASHBOARD_NAVIGATION = [
                 "url_name": "wallet-dashboard:inter-regie-statement",
             },
             {"label": _("Régies"), "url_name": "wallet-dashboard:regie-list"},
+            {"label": _("Facturation"), "url_name": "billing-dashboard:billing-index"},
         ],
     },
 ]
