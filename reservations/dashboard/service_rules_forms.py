@@ -202,12 +202,27 @@ def _checked_here(instance):
     instance.validate_constraints = lambda exclude=None: None
 
 
+ATTENDANCE_PERCENTS = [
+    "present_percent",
+    "absent_percent",
+    "absent_justified_percent",
+    "present_unbooked_percent",
+]
+
+
 class TariffGridForm(forms.ModelForm):
-    """The grid's mode; in effort-rate mode its rate, floor and ceiling."""
+    """The grid's mode; in effort-rate mode its rate, floor and ceiling; and what each
+    attendance state costs, in percent of the day's price (reservations/attendance_pricing.py)."""
 
     class Meta:
         model = TariffGrid
-        fields = ["mode", "effort_rate", "floor", "ceiling"]
+        fields = ["mode", "effort_rate", "floor", "ceiling", *ATTENDANCE_PERCENTS]
+
+    def mode_fields(self):
+        return [self[name] for name in self.fields if name not in ATTENDANCE_PERCENTS]
+
+    def attendance_fields(self):
+        return [self[name] for name in ATTENDANCE_PERCENTS]
 
     def clean(self):
         data = super().clean()
@@ -222,11 +237,19 @@ class TariffGridForm(forms.ModelForm):
             self.add_error("floor", _("Le prix plancher ne peut pas être négatif."))
         if floor is not None and ceiling is not None and ceiling < floor:
             self.add_error("ceiling", _("Le prix plafond doit être au moins égal au plancher."))
+        for name in ATTENDANCE_PERCENTS:
+            if data.get(name) is None:
+                # Left empty (or a form from before these fields): the grid keeps its value.
+                data[name] = getattr(self.instance, name)
+            elif data[name] < 0:
+                self.add_error(name, _("Un pourcentage ne peut pas être négatif."))
         return data
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _checked_here(self.instance)
+        for name in ATTENDANCE_PERCENTS:
+            self.fields[name].required = False
 
 
 class TariffRowForm(forms.ModelForm):

@@ -252,3 +252,63 @@ def test_another_communes_agent_gets_a_404_for_a_certificate(client, canteen, ch
     assert detail not in client.get(JUSTIFICATIONS).content.decode()
     justification.refresh_from_db()
     assert justification.status == JustificationStatus.PENDING
+
+
+# --- What each attendance state costs, on the tariff page ---------------------------------------
+
+
+def tariff_post(client, service, **percents):
+    data = {
+        "mode": "grid",
+        "effort_rate": "",
+        "floor": "",
+        "ceiling": "",
+        "rows-TOTAL_FORMS": "0",
+        "rows-INITIAL_FORMS": "0",
+        **percents,
+    }
+    return client.post(f"/dashboard/familles/services/{service.pk}/tarifs/", data)
+
+
+def test_the_tariff_page_sets_what_each_attendance_state_costs(agent_client, canteen):
+    from decimal import Decimal
+
+    from reservations.attendance import modifiers_for
+    from reservations.attendance_pricing import AttendanceModifiers
+
+    service, _meal, _ = canteen
+    page = agent_client.get(f"/dashboard/familles/services/{service.pk}/tarifs/")
+    assert "Selon le pointage" in page.content.decode()
+
+    response = tariff_post(
+        agent_client,
+        service,
+        present_percent="100",
+        absent_percent="50",
+        absent_justified_percent="0",
+        present_unbooked_percent="125.5",
+    )
+
+    assert response.status_code == 302
+    assert modifiers_for([service.pk])[service.pk] == AttendanceModifiers(
+        present=Decimal(100),
+        absent=Decimal(50),
+        absent_justified=Decimal(0),
+        present_unbooked=Decimal("125.5"),
+    )
+
+
+def test_a_negative_percentage_is_refused_in_french_and_an_empty_one_keeps_the_default(
+    agent_client, canteen
+):
+    from reservations.models import TariffGrid
+
+    service, _meal, _ = canteen
+    refused = tariff_post(agent_client, service, absent_percent="-10")
+    saved = tariff_post(agent_client, service)
+
+    assert refused.status_code == 400
+    assert "Un pourcentage ne peut pas être négatif." in refused.content.decode()
+    assert saved.status_code == 302
+    grid = TariffGrid.objects.get(service=service)
+    assert (grid.absent_percent, grid.present_unbooked_percent) == (100, 150)
