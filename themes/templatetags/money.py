@@ -5,6 +5,8 @@ from django import template
 
 from wallet import money
 
+from ..ledger_reasons import reason_in_language
+
 register = template.Library()
 
 
@@ -20,3 +22,9 @@ def signed_euros(amount) -> str:
     if amount == "":
         return ""
     return money.signed_euros(amount)
+
+
+@register.filter
+def ledger_reason(reason) -> str:
+    """A wallet movement's reason in the page's language (themes.ledger_reasons)."""
+    return reason_in_language(reason)

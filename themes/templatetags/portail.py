@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from ..selectors import header_figures
+from ..text import elide as elide_text
 from ..views.space import PENDING_MENU, SPACE_MENU
 
 register = template.Library()
@@ -40,3 +41,9 @@ def account_header(context):
     if not getattr(user, "is_validated", False):
         return {"figures": None}
     return {"figures": header_figures(user)}
+
+
+@register.filter(is_safe=True)
+def elide(text):
+    """`{% filter elide %}… de {{ name }}{% endfilter %}`: "d'Alice", "de Léa" (themes.text)."""
+    return elide_text(text)

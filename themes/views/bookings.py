@@ -28,6 +28,7 @@ from wallet.selectors import agent_for_family
 
 from ..access import parent_required
 from ..forms.money import CALENDAR_VIEW, BookingFilterForm, BulkCancelForm
+from ..text import elide
 
 BOOKINGS_PER_PAGE = 50
 WEEKDAYS = (
@@ -164,10 +165,10 @@ def _cancel(request, bookings):
         return None, error.errors
     if len(cancelled) == 1:
         (booking,) = cancelled
-        done = _("La réservation de %(name)s du %(date)s est annulée.") % {
-            "name": booking.beneficiary.first_name,
-            "date": f"{booking.date:%d/%m/%Y}",
-        }
+        done = elide(
+            _("La réservation de %(name)s du %(date)s est annulée.")
+            % {"name": booking.beneficiary.first_name, "date": f"{booking.date:%d/%m/%Y}"}
+        )
     else:
         done = _("%(count)s réservations annulées.") % {"count": len(cancelled)}
     messages.success(request, f"{done} {refund_message(cancelled)}".strip())

@@ -23,6 +23,7 @@ from reservations.models import Booking, BookingStatus
 from reservations.selectors import beneficiaries_of
 
 from ..access import parent_required
+from ..text import elide
 
 # How far back the feed goes: a school year and a bit; the coming bookings are all there.
 PAST_DAYS = 400
@@ -134,11 +135,13 @@ def regenerate(request, pk):
     feeds.renew_feed(beneficiary)
     messages.success(
         request,
-        _(
-            "Nouvelle adresse créée pour l'agenda de %(name)s : l'ancienne ne fonctionne plus. "
-            "Abonnez à nouveau vos agendas avec celle-ci."
-        )
-        % {"name": beneficiary.first_name},
+        elide(
+            _(
+                "Nouvelle adresse créée pour l'agenda de %(name)s : l'ancienne ne fonctionne "
+                "plus. Abonnez à nouveau vos agendas avec celle-ci."
+            )
+            % {"name": beneficiary.first_name}
+        ),
     )
     return redirect("portail:calendar_feed_page", pk=beneficiary.pk)
 

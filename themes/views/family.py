@@ -27,6 +27,7 @@ from reservations.selectors import accesses_of, beneficiaries_of
 from ..access import signed_in_required
 from ..forms.family import AccessRequestForm, BeneficiaryForm, DocumentUploadForm, add_refusals
 from ..territory import site_commune_ids
+from ..text import elide
 
 Product = get_model("catalogue", "Product")
 
@@ -99,7 +100,8 @@ def beneficiary_edit(request, pk):
             add_refusals(form, error)
         else:
             messages.success(
-                request, _("Les informations de %(name)s sont enregistrées.") % {"name": saved}
+                request,
+                elide(_("Les informations de %(name)s sont enregistrées.") % {"name": saved}),
             )
             return redirect("portail:beneficiaries")
     return render(

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from oscar.core.loading import get_model
 
@@ -46,7 +47,8 @@ def payment_methods(order, card_numbers: set[str]) -> list[str]:
     methods = [source.source_type.name for source in order.sources.all()]
     if order.number in card_numbers and CARD_SOURCE[1] not in methods:
         methods.append(CARD_SOURCE[1])
-    return list(dict.fromkeys(methods))
+    # Stored in French (shop/payment/constants.py marks them): read in the page's language.
+    return [gettext(method) for method in dict.fromkeys(methods)]
 
 
 @require_GET
