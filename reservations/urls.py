@@ -9,6 +9,7 @@ from .api.waitlist import WaitlistEntryView, WaitlistView
 urlpatterns = [
     path("beneficiaries/", include("reservations.api.beneficiaries")),
     path("services/", include("reservations.api.services")),
+    path("attendance/", include("reservations.api.attendance")),
     path("access-requests/", include("reservations.api.access")),
     path("reservations/basket/", BasketMealsView.as_view(), name="reservations-basket"),
     path(

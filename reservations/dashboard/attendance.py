@@ -2,7 +2,6 @@
 their PAI and diet, each marked present, absent or absent justified, and the service's other
 children added as present without booking. Saved all or none; a billed day is read-only."""
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,107 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views import generic
 
-from ..attendance import (
-    BOOKED_STATES,
-    AttendanceError,
-    Mark,
-    day_lock,
-    locked_message,
-    record_attendance,
-)
-from ..headcount import CLASS_ORDER, headcount_for, next_service_day
-from ..models import AccessStatus, Attendance, AttendanceState, Beneficiary
+from ..attendance import AttendanceError, Mark, record_attendance
+from ..headcount import next_service_day
+from ..models import AttendanceState
+from ..pointage import pointage
 from .forms import HeadcountForm
 
 
 def attendance_url(service_id, day) -> str:
     query = urlencode({"service": service_id, "date": day.isoformat()})
     return f"{reverse('families-dashboard:attendance')}?{query}"
-
-
-@dataclass(frozen=True)
-class Row:
-    """One child of the list: their booking (None for a presence without booking) and the state
-    recorded, or the one the form proposes (present) when nobody pointed them yet."""
-
-    beneficiary: Beneficiary
-    booking: object
-    state: str
-    recorded: bool
-
-
-@dataclass(frozen=True)
-class Section:
-    label: str
-    rows: list[Row]
-
-
-def unbooked_candidates(service, day, booked_ids) -> list[Beneficiary]:
-    """The service's children (an accepted access, not archived) not booked that day, in school
-    order: those an agent may point present without booking."""
-    return sorted(
-        Beneficiary.objects.filter(
-            service_accesses__status=AccessStatus.ACCEPTED,
-            service_accesses__tariff_option__parent=service,
-            archived_at__isnull=True,
-        )
-        .exclude(pk__in=booked_ids)
-        .distinct(),
-        key=lambda b: (
-            CLASS_ORDER.get(b.school_class, len(CLASS_ORDER)),
-            b.group.casefold(),
-            b.last_name.casefold(),
-            b.first_name.casefold(),
-        ),
-    )
-
-
-def pointage(service, day) -> dict:
-    """What the screen shows: the headcount's groups as sections of rows, the candidates for a
-    presence without booking (ticked when recorded), and the day's lock."""
-    headcount = headcount_for(service, day)
-    recorded = {
-        a.beneficiary_id: a
-        for a in Attendance.objects.filter(service=service, date=day).only(
-            "beneficiary_id", "state"
-        )
-    }
-    sections = [
-        Section(
-            group.label,
-            [
-                Row(
-                    b.beneficiary,
-                    b,
-                    recorded[b.beneficiary_id].state
-                    if b.beneficiary_id in recorded
-                    else AttendanceState.PRESENT,
-                    b.beneficiary_id in recorded,
-                )
-                for b in group.bookings
-            ],
-        )
-        for group in headcount.groups
-    ]
-    booked_ids = {b.beneficiary_id for b in headcount.bookings}
-    unbooked = [
-        Row(
-            beneficiary,
-            None,
-            AttendanceState.PRESENT_UNBOOKED,
-            getattr(recorded.get(beneficiary.pk), "state", "") == AttendanceState.PRESENT_UNBOOKED,
-        )
-        for beneficiary in unbooked_candidates(service, day, booked_ids)
-    ]
-    locked_at = day_lock(service.pk, day)
-    return {
-        "headcount": headcount,
-        "sections": sections,
-        "unbooked": unbooked,
-        "unbooked_count": sum(row.recorded for row in unbooked),
-        "locked_reason": locked_message(day, locked_at) if locked_at else "",
-        "booked_states": [(s, AttendanceState(s).label) for s in BOOKED_STATES],
-    }
 
 
 class AttendanceView(generic.TemplateView):
