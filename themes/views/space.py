@@ -20,6 +20,7 @@ SPACE_MENU = (
     ("portail:wallet", _("Mon porte-monnaie")),
     ("portail:bookings", _("Mes réservations")),
     ("portail:orders", _("Mes commandes")),
+    ("portail:invoices", _("Mes factures")),
 )
 # An account awaiting validation: what it may already do (the welcome e-mail says so).
 PENDING_MENU = (

@@ -103,11 +103,13 @@ def payer_return(request, backend_id: int):
 
 
 def page_of(payment: CardPayment) -> str:
-    """The parent's page for a payment: its top-up, or its order's payment page."""
+    """The parent's page for a payment: its top-up, its order's payment page, or the invoices."""
     if payment.purpose == CardPaymentPurpose.TOP_UP:
         if payment.status == CardPaymentStatus.SUCCEEDED:
             return reverse("portail:wallet")
         return reverse("portail:wallet_top_up", args=[payment.pk])
+    if payment.purpose == CardPaymentPurpose.INVOICE:
+        return reverse("portail:invoices")
     return reverse("portail:order_payment", kwargs={"number": payment.order_number})
 
 

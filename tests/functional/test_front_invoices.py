@@ -1,0 +1,100 @@
+"""Mes factures in the parent's space: the list and a detail with how each day was computed,
+the PDF, paying from the wallet and online (the offline test gateway), signing a mandate with
+its IBAN checked; another family's invoice is a 404."""
+
+import html
+import re
+from datetime import date
+
+import pytest
+
+from billing.models import InvoiceStatus, SepaMandate
+from tests.billing_factories import issued_invoice, make_post_paid_canteen
+from tests.booking_factories import top_up
+from tests.factories import ParentFactory
+from tests.planning_factories import make_family
+from wallet import integrity
+
+pytestmark = pytest.mark.django_db
+
+DAYS = [date(2026, 12, 1), date(2026, 12, 3)]
+
+
+@pytest.fixture
+def family():
+    _service, option, _ = make_post_paid_canteen()
+    return make_family(option, children=1)
+
+
+@pytest.fixture
+def invoice(family):
+    return issued_invoice(family.access.tariff_option, family.children, DAYS)
+
+
+def text(response) -> str:
+    page = html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return re.sub(r"\s+", " ", page)
+
+
+def test_the_family_reads_its_invoices_and_how_each_day_was_computed(client, family, invoice):
+    client.force_login(family.parent)
+    listing = text(client.get("/espace/factures/"))
+    assert "Mes factures" in listing and invoice.number in listing
+    detail = text(client.get(f"/espace/factures/{invoice.pk}/"))
+    assert "Présent : prix du jour, 3,30 €." in detail
+    assert "Reste à payer 6,60 €" in detail
+    pdf = client.get(f"/espace/factures/{invoice.pk}.pdf")
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_another_familys_invoice_is_a_404(client, invoice):
+    client.force_login(ParentFactory())
+    assert client.get(f"/espace/factures/{invoice.pk}/").status_code == 404
+    assert client.get(f"/espace/factures/{invoice.pk}.pdf").status_code == 404
+    assert (
+        client.post(f"/espace/factures/{invoice.pk}/payer/", {"method": "wallet"}).status_code
+        == 404
+    )
+
+
+def test_paying_from_the_wallet_settles_the_invoice(client, family, invoice):
+    top_up(family.parent, "10.00")
+    client.force_login(family.parent)
+    response = client.post(
+        f"/espace/factures/{invoice.pk}/payer/", {"method": "wallet"}, follow=True
+    )
+    assert "Facture payée avec votre porte-monnaie" in text(response)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    assert integrity.check_ledger().ok
+
+
+def test_paying_online_with_the_test_gateway_settles_the_invoice(client, family, invoice):
+    client.force_login(family.parent)
+    step = client.post(f"/espace/factures/{invoice.pk}/payer/", {"method": "card"})
+    assert step.status_code == 302
+    page = text(client.get(step.url))
+    assert "Paiement de test, rien n'est débité." in page
+    done = client.post(f"{step.url}confirmer/", follow=True)
+    assert "votre facture est réglée" in text(done)
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.payments.get().method) == (InvoiceStatus.PAID, "card")
+    assert integrity.check_ledger().ok
+
+
+def test_a_mandate_is_signed_from_the_invoices_page_and_a_wrong_iban_refused(
+    client, family, invoice
+):
+    client.force_login(family.parent)
+    form = {"regie": invoice.regie_id, "holder": "Camille Durand"}
+    wrong = client.post("/espace/factures/mandat/", {**form, "iban": "FR76 1234"}, follow=True)
+    assert "Cet IBAN n'est pas valide" in text(wrong)
+    assert not SepaMandate.objects.exists()
+    signed = client.post(
+        "/espace/factures/mandat/",
+        {**form, "iban": "FR76 3000 6000 0112 3456 7890 189"},
+        follow=True,
+    )
+    page = text(signed)
+    assert "Mandat de prélèvement enregistré" in page
+    assert "FR76 **** **** 0189" in page
