@@ -43,6 +43,13 @@ class User(AbstractUser):
         related_name="+",
     )
 
+    # When a seat frees on one of the family's waiting lists: booked and paid from the wallet
+    # at once (True), or offered by e-mail for a limited time (False). Each entry keeps its own
+    # choice; this is what a new entry starts with, and the settings page sets them all.
+    waitlist_auto_pay = models.BooleanField(
+        _("liste d'attente : payer avec le porte-monnaie"), default=False
+    )
+
     objects = AccountManager()
 
     class Meta(AbstractUser.Meta):

@@ -8,6 +8,7 @@ shop."""
 
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -108,6 +109,20 @@ def leave(account, entry_id: int, *, now) -> WaitlistEntry:
         entry.closed_at = now
         entry.save(update_fields=["status", "closed_at"])
     return entry
+
+
+@transaction.atomic
+def set_waitlist_auto_pay(account, wanted: bool) -> int:
+    """The family's choice for a freed seat: paid from the wallet at once (True) or offered by
+    e-mail (False), for the entries waiting now and those it joins next. Returns how many
+    entries changed."""
+    get_user_model().objects.filter(pk=account.pk).update(waitlist_auto_pay=wanted)
+    account.waitlist_auto_pay = wanted
+    return (
+        WaitlistEntry.objects.filter(account=account, status__in=ACTIVE_WAITLIST_STATUSES)
+        .exclude(auto_pay_from_wallet=wanted)
+        .update(auto_pay_from_wallet=wanted)
+    )
 
 
 def entries_of(account, *, since: date | None = None):

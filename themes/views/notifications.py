@@ -7,10 +7,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import notifications
 from accounts.models import NotificationKind
+from reservations.waitlist import set_waitlist_auto_pay
 
 from ..access import signed_in_required
 
@@ -39,7 +40,29 @@ def notifications_view(request):
         }
         for kind, label in NotificationKind.choices
     ]
-    return render(request, TEMPLATES + "preferences.html", {"kinds": kinds})
+    return render(
+        request,
+        TEMPLATES + "preferences.html",
+        {"kinds": kinds, "waitlist_auto_pay": request.user.waitlist_auto_pay},
+    )
+
+
+@never_cache
+@signed_in_required
+@require_POST
+def waitlist_preference_view(request):
+    """The family's choice for a seat freed on a waiting list: booked and paid from the wallet
+    at once, or offered by e-mail. It applies to the entries waiting now and to the next ones
+    (each entry may still be changed in "Mes réservations")."""
+    wanted = request.POST.get("auto") == "1"
+    set_waitlist_auto_pay(request.user, wanted)
+    messages.success(
+        request,
+        _("Si une place se libère, le repas sera réservé et payé avec votre porte-monnaie.")
+        if wanted
+        else _("Si une place se libère, vous recevrez une proposition par e-mail."),
+    )
+    return redirect("portail:notifications")
 
 
 # The token is the credential: a mail client's one-click POST (RFC 8058) carries no CSRF token.
@@ -63,5 +86,10 @@ def unsubscribe_view(request, token):
 
 urlpatterns = [
     path("espace/mes-emails/", notifications_view, name="notifications"),
+    path(
+        "espace/mes-emails/liste-attente/",
+        waitlist_preference_view,
+        name="waitlist_preference",
+    ),
     path("desabonnement/<str:token>/", unsubscribe_view, name="unsubscribe"),
 ]

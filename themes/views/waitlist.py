@@ -44,7 +44,12 @@ def join_view(request):
             beneficiary_id=beneficiary_id,
             service_id=service_id,
             day=day,
-            auto_pay=request.POST.get("attente_auto") == "1",
+            # The family's setting ("Mes e-mails") unless the form says otherwise.
+            auto_pay=(
+                request.POST.get("attente_auto") == "1"
+                if "attente_auto" in request.POST
+                else request.user.waitlist_auto_pay
+            ),
             now=timezone.now(),
         )
     except (UnknownBeneficiary, UnknownService):
