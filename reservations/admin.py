@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from .models import (
+    AbsenceJustification,
+    Attendance,
     Beneficiary,
     CatererRecipient,
     Closure,
@@ -144,3 +146,35 @@ class HeadcountSnapshotAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read only: pointage and certificates change through their use cases (locks of billed
+    days, refunds, e-mails), which the admin's forms would bypass."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ReadOnlyAdmin):
+    list_display = ("date", "service", "beneficiary", "state", "recorded_by", "locked_at")
+    list_filter = ("state", "date")
+    search_fields = ("beneficiary__last_name", "beneficiary__first_name")
+    list_select_related = ("service", "beneficiary", "recorded_by")
+    date_hierarchy = "date"
+
+
+@admin.register(AbsenceJustification)
+class AbsenceJustificationAdmin(ReadOnlyAdmin):
+    list_display = ("beneficiary", "service", "start_date", "end_date", "status", "reviewed_by")
+    list_filter = ("status", "commune")
+    search_fields = ("beneficiary__last_name", "beneficiary__first_name", "account__email")
+    list_select_related = ("service", "beneficiary", "reviewed_by")
+    exclude = ("file",)  # a private file has no URL: agents download it from the dashboard

@@ -312,3 +312,25 @@ def test_a_negative_percentage_is_refused_in_french_and_an_empty_one_keeps_the_d
     assert saved.status_code == 302
     grid = TariffGrid.objects.get(service=service)
     assert (grid.absent_percent, grid.present_unbooked_percent) == (100, 150)
+
+
+def test_the_admin_shows_pointage_and_certificates_read_only(client, canteen, children):
+    from tests.factories import AdministratorFactory
+
+    service, _meal, _ = canteen
+    certificate(children, service)
+    lock_attendance(service.pk, [MEAL_DAY])
+    client.force_login(AdministratorFactory())
+    attendance_row = Attendance.objects.first()
+
+    listed = client.get("/django-admin/reservations/attendance/")
+    certificates = client.get("/django-admin/reservations/absencejustification/")
+    change = client.post(
+        f"/django-admin/reservations/attendance/{attendance_row.pk}/change/", {"state": "absent"}
+    )
+
+    assert listed.status_code == 200 and certificates.status_code == 200
+    assert "Léa" in listed.content.decode()
+    assert change.status_code == 403
+    attendance_row.refresh_from_db()
+    assert attendance_row.state == AttendanceState.PRESENT
