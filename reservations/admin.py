@@ -113,8 +113,34 @@ class TariffRowInline(admin.TabularInline):
     extra = 0
 
 
+ATTENDANCE_PERCENTS = (
+    "present_percent",
+    "absent_percent",
+    "absent_justified_percent",
+    "present_unbooked_percent",
+)
+
+
+class TariffGridAdminForm(forms.ModelForm):
+    """The attendance percentages may be left out (a script's post, an older form): the grid
+    keeps its values, the defaults for a new one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ATTENDANCE_PERCENTS:
+            self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name in ATTENDANCE_PERCENTS:
+            if data.get(name) is None:
+                data[name] = getattr(self.instance, name)
+        return data
+
+
 @admin.register(TariffGrid)
 class TariffGridAdmin(admin.ModelAdmin):
+    form = TariffGridAdminForm
     list_display = ("service", "mode", "effort_rate", "floor", "ceiling")
     list_filter = ("mode",)
     search_fields = ("service__title",)
