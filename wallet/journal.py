@@ -50,6 +50,13 @@ A payment settled a few milliseconds before midnight whose ledger transfer is wr
 after it counts on two days: that day's (b) or (d) shows the difference, and the two days
 together balance.
 
+Invoices of post-paid services (billing/, which this module does not import) are paid by
+INVOICE_PAYMENT transfers (from the pots, by card, at the counter), DIRECT_DEBIT transfers
+(a SEPA collection) and DIRECT_DEBIT_REJECT ones (its reversal): their legs are counted apart
+(invoice card, wallet, counter and debit receipts, and invoiced revenue), check (e) says
+receipts = invoiced revenue, and (c1) and (d) stay the orders' checks. Their card receipts
+count in (b) with the others: the gateways report invoice payments like top-ups (no share).
+
 The inter-régie statement: for each (P = the general pot's `LedgerAccount.regie`, S =
 `Leg.regie`) with P ≠ S, the general pots' debits for S minus what went back to them through S
 (reversals, and a late card payment S credited to a general pot), i.e. what P owes S. Its total
@@ -136,6 +143,11 @@ class Nature:
     REVERSAL = "reversal"
     REFUND = "refund"
     ADJUSTMENT = "adjustment"
+    INVOICE_CARD = "invoice_card"
+    INVOICE_WALLET = "invoice_wallet"
+    INVOICE_COUNTER = "invoice_counter"
+    DIRECT_DEBIT = "direct_debit"
+    DEBIT_REJECT = "debit_reject"
 
     LABELS = {
         CARD_TOP_UP: _("Rechargement par carte"),
@@ -146,7 +158,19 @@ class Nature:
         REVERSAL: _("Paiement porte-monnaie rendu (commande annulée)"),
         REFUND: _("Remboursement d'une annulation"),
         ADJUSTMENT: _("Ajustement par un agent"),
+        INVOICE_CARD: _("Facture payée en ligne"),
+        INVOICE_WALLET: _("Facture payée par le porte-monnaie"),
+        INVOICE_COUNTER: _("Facture payée au guichet"),
+        DIRECT_DEBIT: _("Prélèvement SEPA d'une facture"),
+        DEBIT_REJECT: _("Rejet d'un prélèvement SEPA"),
     }
+
+
+INVOICE_TRANSFER_KINDS = (
+    TransferKind.INVOICE_PAYMENT,
+    TransferKind.DIRECT_DEBIT,
+    TransferKind.DIRECT_DEBIT_REJECT,
+)
 
 
 WALLET_METHOD = "wallet"
@@ -178,12 +202,29 @@ class Totals:
     adjustments: Decimal = ZERO
     top_ups_credited: Decimal = ZERO
     booked_revenue: Decimal = ZERO
+    # Invoices of post-paid services: what paid them, and the revenue they credited.
+    invoice_card: Decimal = ZERO
+    invoice_general_pot: Decimal = ZERO
+    invoice_service_pot: Decimal = ZERO
+    invoice_counter: Decimal = ZERO
+    invoice_debits: Decimal = ZERO
+    invoiced_revenue: Decimal = ZERO
     # Card receipts per backend kind (gateway code when there is no backend).
     card_by_method: dict = field(default_factory=lambda: defaultdict(lambda: ZERO))
 
     @property
     def card_receipts(self) -> Decimal:
-        return self.card_top_ups + self.card_orders
+        return self.card_top_ups + self.card_orders + self.invoice_card
+
+    @property
+    def invoice_receipts(self) -> Decimal:
+        return (
+            self.invoice_card
+            + self.invoice_general_pot
+            + self.invoice_service_pot
+            + self.invoice_counter
+            + self.invoice_debits
+        )
 
     @property
     def reversals(self) -> Decimal:
@@ -230,11 +271,19 @@ class Totals:
             (_("Rechargements crédités"), self.top_ups_credited),
             (_("Recettes réservées"), self.booked_revenue),
             (_("Recettes nettes des remboursements"), self.net_revenue),
+            (_("Factures payées"), self.invoice_receipts),
+            (_("dont en ligne"), self.invoice_card),
+            (_("dont par le porte-monnaie"), self.invoice_general_pot + self.invoice_service_pot),
+            (_("dont au guichet"), self.invoice_counter),
+            (_("dont par prélèvement (net des rejets)"), self.invoice_debits),
+            (_("Recettes facturées"), self.invoiced_revenue),
         ]
 
     def add(self, account_kind, transfer_kind, is_refund, amount: Decimal) -> None:
         """Count one leg (or a sum of legs of the same class) of the régie."""
-        if account_kind == AccountKind.CARD_RECEIPTS:
+        if transfer_kind in INVOICE_TRANSFER_KINDS:
+            self._add_invoice_leg(account_kind, amount)
+        elif account_kind == AccountKind.CARD_RECEIPTS:
             if transfer_kind == TransferKind.TOP_UP:
                 self.card_top_ups -= amount
             else:
@@ -261,6 +310,20 @@ class Totals:
                     self.service_pot_reversals += amount
             # A refund's or an adjustment's pot leg is the counterpart of the REFUNDS or
             # ADJUSTMENTS leg counted above.
+
+    def _add_invoice_leg(self, account_kind, amount: Decimal) -> None:
+        if account_kind == AccountKind.CARD_RECEIPTS:
+            self.invoice_card -= amount
+        elif account_kind == AccountKind.COUNTER_RECEIPTS:
+            self.invoice_counter -= amount
+        elif account_kind == AccountKind.DIRECT_DEBIT_RECEIPTS:
+            self.invoice_debits -= amount
+        elif account_kind == AccountKind.SERVICE_REVENUE:
+            self.invoiced_revenue += amount
+        elif account_kind == AccountKind.GENERAL_POT:
+            self.invoice_general_pot -= amount
+        elif account_kind == AccountKind.SERVICE_POT:
+            self.invoice_service_pot -= amount
 
 
 def _has_refunds_leg():
@@ -381,7 +444,10 @@ def _card_payments(regie, by_transfer) -> dict:
     for payment in (
         CardPayment.objects.filter(
             Q(transfer_id__in=top_ups)
-            | Q(purpose=CardPaymentPurpose.ORDER, order_number__in=orders)
+            | Q(
+                purpose__in=[CardPaymentPurpose.ORDER, CardPaymentPurpose.INVOICE],
+                order_number__in=orders,
+            )
             & (Q(regie=regie) | Q(regie__isnull=True, backend_id=regie.backend_id))
         )
         .select_related("backend", "owner")
@@ -389,7 +455,7 @@ def _card_payments(regie, by_transfer) -> dict:
     ):
         if payment.transfer_id:
             found[("transfer", payment.transfer_id)] = payment
-        if payment.purpose == CardPaymentPurpose.ORDER:
+        if payment.purpose in (CardPaymentPurpose.ORDER, CardPaymentPurpose.INVOICE):
             key = ("order", payment.order_number)
             # The succeeded one, if the order's step was tried more than once.
             if key not in found or payment.status == CardPaymentStatus.SUCCEEDED:
@@ -429,8 +495,33 @@ def _rows(regie, transfer, legs, payment, share) -> list[Row]:
             owner = leg.account.owner
     if owner is None:
         owner = payment.owner if payment else (share.owner if share else None)
-    amounts = []
     kind = transfer.kind
+    if kind in INVOICE_TRANSFER_KINDS:
+        amounts = _invoice_amounts(kind, sums, payment)
+    else:
+        amounts = _order_amounts(regie, kind, sums, payment, is_refund)
+    return [
+        Row(
+            at=transfer.created_at,
+            nature=nature,
+            reference=transfer.reference,
+            receipt_number=(share.number or "") if share else "",
+            share_id=share.pk if share else None,
+            family=_name(owner),
+            method=method_label(method),
+            amount=amount,
+            actor=_name(transfer.actor),
+            actor_role=transfer.get_actor_role_display(),
+            transfer_id=transfer.pk,
+        )
+        for nature, amount, method in amounts
+        if amount
+    ]
+
+
+def _order_amounts(regie, kind, sums, payment, is_refund) -> list[tuple[str, Decimal, str]]:
+    """A top-up's, an order's, a refund's or an adjustment's (nature, amount, method) rows."""
+    amounts = []
     if sums[AccountKind.CARD_RECEIPTS]:
         nature = Nature.CARD_ORDER
         if kind == TransferKind.TOP_UP:
@@ -448,22 +539,24 @@ def _rows(regie, transfer, legs, payment, share) -> list[Row]:
         amounts.append((Nature.REVERSAL, reversed_, WALLET_METHOD))
     elif kind == TransferKind.ADJUSTMENT:
         amounts.append((Nature.ADJUSTMENT, -sums[AccountKind.ADJUSTMENTS], WALLET_METHOD))
+    return amounts
+
+
+def _invoice_amounts(kind, sums, payment) -> list[tuple[str, Decimal, str]]:
+    """An invoice's payment, collection or reject as (nature, amount, method) rows."""
+    if kind == TransferKind.DIRECT_DEBIT:
+        return [(Nature.DIRECT_DEBIT, -sums[AccountKind.DIRECT_DEBIT_RECEIPTS], "")]
+    if kind == TransferKind.DIRECT_DEBIT_REJECT:
+        return [(Nature.DEBIT_REJECT, -sums[AccountKind.DIRECT_DEBIT_RECEIPTS], "")]
+    pots = sums[AccountKind.GENERAL_POT] + sums[AccountKind.SERVICE_POT]
     return [
-        Row(
-            at=transfer.created_at,
-            nature=nature,
-            reference=transfer.reference,
-            receipt_number=(share.number or "") if share else "",
-            share_id=share.pk if share else None,
-            family=_name(owner),
-            method=method_label(method),
-            amount=amount,
-            actor=_name(transfer.actor),
-            actor_role=transfer.get_actor_role_display(),
-            transfer_id=transfer.pk,
-        )
-        for nature, amount, method in amounts
-        if amount
+        (
+            Nature.INVOICE_CARD,
+            -sums[AccountKind.CARD_RECEIPTS],
+            _method_of(payment) if payment else "",
+        ),
+        (Nature.INVOICE_WALLET, -pots, WALLET_METHOD),
+        (Nature.INVOICE_COUNTER, -sums[AccountKind.COUNTER_RECEIPTS], ""),
     ]
 
 
@@ -674,6 +767,14 @@ def reconcile(regie: Regie, period: Period) -> Reconciliation:
             totals.top_ups_credited,
         ),
         _shares_check(regie, period, totals.booked_revenue),
+        Check(
+            "e",
+            _("Factures : paiements reçus = recettes facturées"),
+            _("Paiements de factures (carte, porte-monnaie, guichet, prélèvements)"),
+            totals.invoice_receipts,
+            _("Recettes facturées"),
+            totals.invoiced_revenue,
+        ),
     ]
     by_method = [(method_label(code), amount) for code, amount in sorted(gateway.items())]
     return Reconciliation(regie, period, totals, checks, unbalanced, by_method)
@@ -782,4 +883,8 @@ def inter_regie_statement(period: Period, regies=None) -> Statement:
         .order_by()
     ):
         general.add(row["account__kind"], row["transfer__kind"], row["is_refund"], row["total"])
-    return Statement(period, lines, general.general_pot_net - general.top_ups_credited)
+    return Statement(
+        period,
+        lines,
+        general.general_pot_net + general.invoice_general_pot - general.top_ups_credited,
+    )
