@@ -14,6 +14,7 @@ VIEWS = [
     "billing-home",
     "billing-run",
     "billing-invoice-list",
+    "billing-invoice-csv",
     "billing-invoice-detail",
     "billing-invoice-pdf",
     "billing-counter-payment",
@@ -43,6 +44,12 @@ class BillingDashboardConfig(OscarDashboardConfig):
                 "regies/<int:pk>/factures/",
                 views.InvoiceListView.as_view(),
                 name="billing-invoice-list",
+            ),
+            path(
+                "regies/<int:pk>/factures/export.csv",
+                views.InvoiceListView.as_view(),
+                {"export": True},
+                name="billing-invoice-csv",
             ),
             path(
                 "regies/<int:pk>/mandats/",

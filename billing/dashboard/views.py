@@ -16,6 +16,7 @@ from wallet.dashboard.regies import visible_regies
 from .. import payments, pdf, runs, sepa
 from ..exceptions import BillingError
 from ..models import BillingRun, DebitBatch, DirectDebit, Invoice, InvoiceStatus, SepaMandate
+from .exports import invoices_csv
 from .forms import BatchForm, CounterPaymentForm, MonthForm, RejectForm, last_month
 
 
@@ -95,9 +96,14 @@ class RunView(RegieMixin, generic.View):
 class InvoiceListView(RegieMixin, generic.TemplateView):
     template_name = "billing/dashboard/invoice_list.html"
 
-    def get_context_data(self, **kwargs):
-        regie = self.get_regie()
-        invoices = Invoice.objects.filter(regie=regie).select_related("owner")
+    def get(self, request, *args, **kwargs):
+        if kwargs.get("export"):
+            invoices = self.filtered().order_by("-period", "number", "pk")
+            return invoices_csv(self.get_regie(), invoices)
+        return super().get(request, *args, **kwargs)
+
+    def filtered(self):
+        invoices = Invoice.objects.filter(regie=self.get_regie()).select_related("owner")
         month = self.request.GET.get("mois", "")
         if month:
             form = MonthForm({"month": month})
@@ -106,6 +112,13 @@ class InvoiceListView(RegieMixin, generic.TemplateView):
         status = self.request.GET.get("etat", "")
         if status in InvoiceStatus.values:
             invoices = invoices.filter(status=status)
+        return invoices
+
+    def get_context_data(self, **kwargs):
+        regie = self.get_regie()
+        invoices = self.filtered()
+        month = self.request.GET.get("mois", "")
+        status = self.request.GET.get("etat", "")
         return super().get_context_data(
             **self.context(
                 page_title=gettext("Factures — %(regie)s") % {"regie": regie.name},

@@ -84,6 +84,10 @@ def test_an_agent_previews_then_issues_the_month_and_records_a_cheque(client, wo
     pdf = client.get(f"{BASE}factures/{invoice.pk}/pdf/")
     assert pdf.content.startswith(b"%PDF")
 
+    exported = client.get(f"{BASE}regies/{regie.pk}/factures/export.csv?mois=2026-12")
+    assert exported["Content-Type"] == "text/csv; charset=utf-8"
+    assert f"{invoice.number};12/2026;" in exported.content.decode("utf-8-sig")
+
     client.post(
         f"{BASE}factures/{invoice.pk}/guichet/",
         {"method": "cheque", "amount": "6.60", "reference": "Chèque 1234567"},
@@ -96,6 +100,8 @@ def test_an_agent_previews_then_issues_the_month_and_records_a_cheque(client, wo
         world["agent"],
         "Chèque 1234567",
     )
+    exported = client.get(f"{BASE}regies/{regie.pk}/factures/export.csv").content.decode()
+    assert ";Payée;6,60;0,00;0,00;6,60;0,00;0,00" in exported
     assert integrity.check_ledger().ok
 
 
