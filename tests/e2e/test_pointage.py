@@ -54,12 +54,21 @@ def far_service_day(service, index: int):
     return calendar_window(service, start, start + timedelta(days=200)).open_days()[60 + index]
 
 
+# Each test of this module has its own family and day (the data is shared by the run).
+TESTS = (
+    "test_an_agent_points_a_day_then_finds_it_read_only_once_billed",
+    "test_a_parent_justifies_an_absence_and_the_agent_accepts_it",
+)
+
+
 @pytest.fixture
-def children(canteen, viewport):
+def children(request, canteen, viewport):
     service, meal = canteen
     tag = viewport["width"]
+    test = TESTS.index(request.function.__name__)
     parent = ParentFactory(
-        email=f"e2e.pointage.{viewport['name']}@example.org", last_name=f"Pointage{tag}"
+        email=f"e2e.pointage{test}.{viewport['name']}@example.org",
+        last_name=f"Pointage{tag}",
     )
     lea = BeneficiaryFactory(
         account=parent,
@@ -72,7 +81,7 @@ def children(canteen, viewport):
     tom = BeneficiaryFactory(account=parent, first_name="Tom", school_class="CM1")
     hugo = BeneficiaryFactory(account=parent, first_name="Hugo", school_class="CE2")
     accept_access(parent, meal, [lea, tom, hugo])
-    day = far_service_day(service, list(VIEWPORTS).index(viewport["name"]))
+    day = far_service_day(service, test * len(VIEWPORTS) + list(VIEWPORTS).index(viewport["name"]))
     for child in (lea, tom):
         make_booking(child, service=service, tariff_option=meal, day=day)
     return {"day": day, "lea": lea, "tom": tom, "hugo": hugo}
@@ -133,3 +142,52 @@ def test_an_agent_points_a_day_then_finds_it_read_only_once_billed(
     assert page.locator("#pointage_save").count() == 0
     screenshot(page, "pointage-locked")
     assert_accessible(page)
+
+
+def test_a_parent_justifies_an_absence_and_the_agent_accepts_it(
+    page, context, site, canteen, children, viewport, outbox
+):
+    from tests.access_factories import PDF_BYTES
+    from tests.factories import DEFAULT_PASSWORD
+
+    service, _meal = canteen
+    lea, day = children["lea"], children["day"]
+    parent = lea.account
+    page.goto("/connexion/")
+    page.fill("#id_email", parent.email)
+    page.fill("#id_password", DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/espace/**")
+
+    page.goto("/espace/reservations/")
+    page.get_by_role("link", name="Justifier une absence (certificat médical)").click()
+    page.wait_for_url("**/espace/reservations/absences/")
+    screenshot(page, "absence-form")
+    assert_accessible(page)
+    page.get_by_label("Enfant").select_option(label="Léa")
+    page.get_by_label("Service").select_option(label=service.title)
+    page.get_by_label("Absent à partir du").fill(day.isoformat())
+    page.get_by_label("Jusqu'au (inclus)").fill(day.isoformat())
+    page.get_by_label("Certificat médical ou justificatif").set_input_files(
+        {"name": "certificat.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
+    )
+    page.get_by_role("button", name="Envoyer le justificatif").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Justificatif envoyé").count() == 1
+    assert page.locator(".justifications li", has_text="En attente").count() == 1
+    screenshot(page, "absence-sent")
+    assert_accessible(page)
+
+    context.clear_cookies()
+    log_in(page)
+    page.goto("/dashboard/familles/justificatifs/")
+    page.get_by_role("link", name=str(lea)).first.click()
+    page.wait_for_url("**/justificatifs/*/")
+    screenshot(page, "absence-review")
+    assert_accessible(page)
+    page.locator("#justification_accept").click()
+    page.wait_for_load_state()
+    assert page.locator("#justification_status").inner_text().startswith("Acceptée")
+    assert Attendance.objects.get(beneficiary=lea, date=day).state == "absent_justified"
+    (email,) = [m for m in outbox if m.to == [parent.email]]
+    assert "d'absence accepté" in email.subject
