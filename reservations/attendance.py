@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,10 +17,13 @@ from .attendance_pricing import DEFAULT_MODIFIERS, AttendanceModifiers
 from .calendars import tariff_config_for
 from .models import (
     ACTIVE_BOOKING_STATUSES,
+    AccessStatus,
     Attendance,
     AttendanceState,
     Beneficiary,
     Booking,
+    BookingStatus,
+    ServiceAccess,
     TariffGrid,
 )
 from .pricing import price_meal
@@ -133,6 +137,8 @@ def attendance_for_month(service_ids: Iterable[int], year: int, month: int) -> l
     first, last = month_bounds(year, month)
     recorded = list(
         Attendance.objects.filter(service_id__in=service_ids, date__range=(first, last))
+        # A booking cancelled after its pointage is no longer due.
+        .exclude(booking__status=BookingStatus.CANCELLED)
         .select_related("beneficiary__account", "service", "booking")
         .order_by("date", "service_id", "beneficiary_id")
     )
@@ -264,7 +270,7 @@ def record_attendance(
             beneficiary_id__in=withdrawn,
             state=AttendanceState.PRESENT_UNBOOKED,
         ).delete()
-        return [_save_mark(mark, service_id, day, bookings, existing, by, now) for mark in marks]
+        return _save_marks(marks, service_id, day, bookings, existing, by, now)
 
 
 def _bookings_by_beneficiary(service_id: int, day: date) -> Mapping[int, Booking]:
@@ -282,6 +288,7 @@ def _check_marks(service_id, marks: list[Mark], bookings) -> list[str]:
         errors.append(_("Un même enfant est pointé deux fois."))
     unbooked = [m.beneficiary_id for m in marks if m.beneficiary_id not in bookings]
     beneficiaries = Beneficiary.objects.in_bulk(unbooked)
+    with_access = _with_access(service_id, unbooked)
     for mark in marks:
         if mark.state not in AttendanceState.values:
             errors.append(_("État de pointage inconnu : %(state)s.") % {"state": mark.state})
@@ -292,11 +299,27 @@ def _check_marks(service_id, marks: list[Mark], bookings) -> list[str]:
                     % {"name": bookings[mark.beneficiary_id].beneficiary}
                 )
         else:
-            errors.extend(_unbooked_mark_errors(service_id, mark, beneficiaries))
+            errors.extend(_unbooked_mark_errors(mark, beneficiaries, with_access))
     return errors
 
 
-def _unbooked_mark_errors(service_id, mark: Mark, beneficiaries) -> list[str]:
+def _with_access(service_id, beneficiary_ids) -> set[int]:
+    """Which of these beneficiaries an accepted access lets eat at the service (one query)."""
+    if not beneficiary_ids:
+        return set()
+    Link = ServiceAccess.beneficiaries.through
+    return set(
+        Link.objects.filter(
+            beneficiary_id__in=beneficiary_ids,
+            serviceaccess__status=AccessStatus.ACCEPTED,
+            serviceaccess__tariff_option__parent_id=service_id,
+            # The family's own access: a child is nobody else's to declare.
+            serviceaccess__account_id=F("beneficiary__account_id"),
+        ).values_list("beneficiary_id", flat=True)
+    )
+
+
+def _unbooked_mark_errors(mark: Mark, beneficiaries, with_access) -> list[str]:
     beneficiary = beneficiaries.get(mark.beneficiary_id)
     if beneficiary is None or beneficiary.is_archived:
         return [_("Cet enfant est introuvable.")]
@@ -308,19 +331,28 @@ def _unbooked_mark_errors(service_id, mark: Mark, beneficiaries) -> list[str]:
             )
             % {"name": beneficiary}
         ]
-    if not accepted_accesses(beneficiary.account_id, [beneficiary.pk], [service_id]):
+    if beneficiary.pk not in with_access:
         return [_no_access_message(beneficiary)]
     return []
 
 
-def _save_mark(mark, service_id, day, bookings, existing, by, now) -> Attendance:
-    booking = bookings.get(mark.beneficiary_id)
-    attendance = existing.get(mark.beneficiary_id) or Attendance(
-        beneficiary_id=mark.beneficiary_id, service_id=service_id, date=day
-    )
-    attendance.booking = booking
-    attendance.state = mark.state
-    attendance.recorded_by = by
-    attendance.recorded_at = now
-    attendance.save()
-    return attendance
+def _save_marks(marks, service_id, day, bookings, existing, by, now) -> list[Attendance]:
+    """Two statements whatever the number of children: new rows inserted, the others updated
+    (the day's rows are locked by the caller)."""
+    saved, new = [], []
+    for mark in marks:
+        attendance = existing.get(mark.beneficiary_id)
+        if attendance is None:
+            attendance = Attendance(
+                beneficiary_id=mark.beneficiary_id, service_id=service_id, date=day
+            )
+            new.append(attendance)
+        attendance.booking = bookings.get(mark.beneficiary_id)
+        attendance.state = mark.state
+        attendance.recorded_by = by
+        attendance.recorded_at = now
+        saved.append(attendance)
+    Attendance.objects.bulk_create(new)
+    changed = [a for a in saved if a.pk is not None and a not in new]
+    Attendance.objects.bulk_update(changed, ["booking", "state", "recorded_by", "recorded_at"])
+    return saved

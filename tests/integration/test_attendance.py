@@ -330,3 +330,38 @@ def test_a_mistaken_presence_without_booking_is_withdrawn(canteen, family, agent
     )
 
     assert states(service) == {"Léa": PRESENT}
+
+
+def test_a_booking_cancelled_after_its_pointage_is_not_in_the_month(canteen, family, agent):
+    service, _meal, _ = canteen
+    record_attendance(service, MEAL_DAY, [Mark(family["lea"].pk, ABSENT)], by=agent)
+    booking = family["bookings"]["Léa"]
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.save()
+
+    month = attendance_for_month([service.pk], 2030, 3)
+
+    assert [a.beneficiary.first_name for a in month] == ["Alice"]
+
+
+@pytest.mark.parametrize("count", [10, 60])
+def test_saving_a_day_costs_the_same_queries_whatever_the_number_of_children(
+    canteen, agent, count, django_assert_max_num_queries
+):
+    service, meal, _ = canteen
+    parent = ParentFactory()
+    kids = [BeneficiaryFactory(account=parent, first_name=f"Enfant{n}") for n in range(count)]
+    accept_access(parent, meal, kids)
+    booked = kids[: count // 2]
+    for kid in booked:
+        make_booking(kid, service=service, tariff_option=meal)
+    record_attendance(service, MEAL_DAY, [Mark(k.pk, PRESENT) for k in booked[:3]], by=agent)
+    marks = [Mark(k.pk, ABSENT) for k in booked] + [
+        Mark(k.pk, UNBOOKED) for k in kids[count // 2 :]
+    ]
+
+    with django_assert_max_num_queries(14):
+        record_attendance(service, MEAL_DAY, marks, by=agent)
+
+    assert Attendance.objects.filter(service=service).count() == count
