@@ -12,12 +12,14 @@ from accounts.services import REFUSAL_MESSAGE_PREFIX
 
 from ..models import (
     ACTIVE_BOOKING_STATUSES,
+    AbsenceJustification,
     AccessStatus,
     Beneficiary,
     Booking,
     CatererRecipient,
     Closure,
     HeadcountSnapshot,
+    JustificationStatus,
     ServiceAccess,
 )
 from ..selectors import accesses_for_agent
@@ -81,6 +83,13 @@ def pending_counts(agent) -> dict[str, int | None]:
         "accounts": accounts_awaiting_validation(agent).count() if may_validate else None,
         "accesses": (
             accesses_for_agent(agent).filter(status=AccessStatus.PENDING).count()
+            if may_review
+            else None
+        ),
+        "justifications": (
+            AbsenceJustification.objects.filter(
+                commune__in=communes_of(agent), status=JustificationStatus.PENDING
+            ).count()
             if may_review
             else None
         ),

@@ -334,3 +334,13 @@ def test_the_admin_shows_pointage_and_certificates_read_only(client, canteen, ch
     assert change.status_code == 403
     attendance_row.refresh_from_db()
     assert attendance_row.state == AttendanceState.PRESENT
+
+
+def test_the_agents_home_counts_the_certificates_waiting(agent_client, canteen, children):
+    service, _meal, _ = canteen
+    certificate(children, service)
+
+    page = agent_client.get("/dashboard/").content.decode()
+
+    assert "1 justificatif d'absence à examiner" in page
+    assert f'href="{JUSTIFICATIONS}"' in page
