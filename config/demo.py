@@ -16,6 +16,7 @@ from wagtail.models import Page, Site
 
 from accounts.models import Civility, User
 from accounts.roles import AGENTS, OFFICERS, PARENTS, add_to_role
+from billing.demo import seed_post_paid_demo
 from cms.demo import seed_cms_content
 from cms.models import HomePage
 from reservations.access import accept_access, request_access
@@ -225,6 +226,7 @@ def build_demo_world(now=None) -> DemoWorld:
     logins = seed_people(partners, regies, now=now)
     seed_booking_setup()
     seed_access_requests()
+    logins.append(seed_post_paid(now=now))
     seed_cms_content(today=timezone.localdate(now))
     seed_themes()
     sites = tuple((t.site_name, t.hostname) for t in TERRITORIES)
@@ -809,6 +811,52 @@ def ensure_access_request(account, tariff_option, **tax_figures) -> ServiceAcces
 
 def requirements_for_product(tariff_option) -> list[str]:
     return AccessRequirements.objects.get(tariff_option=tariff_option).required_documents
+
+
+# --- A post-paid service (billing/) ---------------------------------------------------------
+
+POST_PAID_SERVICE = "bains-cantine"
+POST_PAID_OPTION = "bains-cantine-enfants"
+DEBIT_PARENT_EMAIL = "nicolas.roux@example.org"
+
+
+def seed_post_paid(*, now) -> DemoLogin:
+    """Bains' canteen invoiced after the fact (billing/demo.py): Claire's children and the Roux
+    family booked and pointed for three months, two billed, the last ready for its billing
+    run; the Roux pay by SEPA direct debit."""
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    claire = User.objects.get(email=PARENT_EMAIL)
+    roux = ensure_account(
+        DEBIT_PARENT_EMAIL, civility=Civility.MONSIEUR, first_name="Nicolas", last_name="Roux"
+    )
+    if roux.validated_at is None:
+        roux.terms_accepted_at = roux.terms_accepted_at or now
+        roux.validated_at, roux.validated_by = now, admin
+        roux.save(update_fields=["terms_accepted_at", "validated_at", "validated_by"])
+    add_to_role(roux, PARENTS)
+    Beneficiary.objects.update_or_create(
+        account=roux,
+        first_name="Emma",
+        birth_date=date(2018, 1, 9),
+        defaults={"last_name": "Roux", "relation": Relation.FATHER, "school_class": "CE1"},
+    )
+    option = Product.objects.get(upc=POST_PAID_OPTION)
+    for account in (claire, roux):
+        access = ensure_access_request(
+            account, option, reference_tax_income=Decimal("28400"), tax_shares=2
+        )
+        if access.is_undecided:
+            accept_access(access, tariff_bracket="QF de 900 à 1 500 €", by=admin)
+    bains = next(c for c in all_communes() if c.code == "bains")
+    seed_post_paid_demo(
+        Product.objects.get(upc=POST_PAID_SERVICE),
+        [claire, roux],
+        agent=User.objects.get(email=agent_email(bains)),
+        now=now,
+    )
+    return DemoLogin(
+        "Parent (prélèvement SEPA)", roux.email, "site des familles (/espace/factures/)"
+    )
 
 
 # --- Summary ---------------------------------------------------------------------------------
