@@ -25,6 +25,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 
+from babel.numbers import format_currency
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -34,8 +35,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import roles
 from .models import AccountClosure, CalendarFeed, NotificationOptOut, SentReminder
@@ -134,13 +135,20 @@ def closure_refusals(account, *, today: date | None = None) -> list[str]:
     if balance > 0:
         reasons.append(
             _(
-                "Votre porte-monnaie contient %(amount)s € : demandez-en le remboursement à votre "
+                "Votre porte-monnaie contient %(amount)s : demandez-en le remboursement à votre "
                 "mairie (la régie qui l'a encaissé) ; une fois le remboursement enregistré, vous "
                 "pourrez fermer votre compte."
             )
-            % {"amount": f"{balance:.2f}".replace(".", ",")}
+            % {"amount": _euros(balance)}
         )
     return reasons
+
+
+def _euros(amount: Decimal) -> str:
+    """ "5,00 €" in French, "€5.00" in English: as wallet.money writes money (accounts sits below
+    the wallet, so it asks Babel itself)."""
+    language = get_language() or settings.LANGUAGE_CODE
+    return format_currency(amount, "EUR", locale=to_locale(language))
 
 
 def _is_staff(account) -> bool:

@@ -270,9 +270,9 @@ def test_closure_is_refused_while_the_wallet_holds_money(family):
 
     assert response.status_code == 409
     assert response.json()["reasons"] == [
-        "Votre porte-monnaie contient 5,00 € : demandez-en le remboursement à votre mairie (la "
-        "régie qui l'a encaissé) ; une fois le remboursement enregistré, vous pourrez fermer "
-        "votre compte."
+        "Votre porte-monnaie contient 5,00\u00a0€ : demandez-en le remboursement à votre mairie "
+        "(la régie qui l'a encaissé) ; une fois le remboursement enregistré, vous pourrez "
+        "fermer votre compte."
     ]
 
 
