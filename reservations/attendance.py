@@ -295,7 +295,7 @@ def _check_marks(service_id, marks: list[Mark], bookings) -> list[str]:
         elif mark.beneficiary_id in bookings:
             if mark.state == AttendanceState.PRESENT_UNBOOKED:
                 errors.append(
-                    _("%(name)s a une réservation ce jour-là : pointez-le présent.")
+                    _("%(name)s a une réservation ce jour-là : choisissez « Présent ».")
                     % {"name": bookings[mark.beneficiary_id].beneficiary}
                 )
         else:
@@ -326,8 +326,8 @@ def _unbooked_mark_errors(mark: Mark, beneficiaries, with_access) -> list[str]:
     if mark.state != AttendanceState.PRESENT_UNBOOKED:
         return [
             _(
-                "%(name)s n'a pas de réservation ce jour-là : il ne peut être que présent sans "
-                "réservation."
+                "%(name)s n'a pas de réservation ce jour-là : seul « Présent sans réservation » "
+                "est possible."
             )
             % {"name": beneficiary}
         ]

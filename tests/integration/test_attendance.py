@@ -130,7 +130,7 @@ def test_one_wrong_mark_saves_nothing_and_says_why_in_french(canteen, family, ag
     messages = " ".join(refused.value.messages)
     assert "Alice" in messages and "a une réservation ce jour-là" in messages
     assert "n'a pas d'accès accepté à ce service" in messages  # Zoé
-    assert "il ne peut être que présent sans réservation" in messages  # Hugo
+    assert "seul « Présent sans réservation » est possible" in messages  # Hugo
 
 
 def test_an_unknown_state_and_a_child_pointed_twice_are_refused(canteen, family, agent):
