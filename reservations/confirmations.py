@@ -2,7 +2,8 @@
 
 Each receiver runs inside the transaction that made the change and only schedules the e-mail
 for after its commit (`on_commit`, robust: a failing e-mail never undoes a payment): a checkout
-or a cancellation that rolls back sends nothing. Connected by ReservationsConfig.ready()."""
+or a cancellation that rolls back sends nothing. The e-mail is composed by a Celery task
+(reservations/confirmation_tasks.py), off the request. Connected by ReservationsConfig.ready()."""
 
 import logging
 from collections import defaultdict
@@ -10,6 +11,7 @@ from functools import partial
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
@@ -21,6 +23,7 @@ from wallet.models import RegieShare, ShareStatus
 from wallet.numbering import number_paid_shares
 from wallet.selectors import statement_of
 
+from . import confirmation_tasks
 from .bookings import ORDER_PAID
 from .models import Booking, Closure
 
@@ -42,8 +45,10 @@ def connect() -> None:
     top_up_credited.connect(confirm_top_up, dispatch_uid="reservations.confirm_top_up")
 
 
-def _after_commit(function, *args) -> None:
-    transaction.on_commit(partial(function, *args), robust=True)
+def _after_commit(task, *args) -> None:
+    """Queue `task` once the transaction commits, in the language of the page that acted."""
+    language = translation.get_language() or "fr"
+    transaction.on_commit(partial(task.delay, language, *args), robust=True)
 
 
 # --- Order paid -------------------------------------------------------------------------------
@@ -52,13 +57,13 @@ def _after_commit(function, *args) -> None:
 def order_placed_paid(sender, order, **kwargs):
     """Paid at once (wallet, or nothing left to pay): placed "Payée"."""
     if order.status == ORDER_PAID:
-        _after_commit(send_order_confirmation, order.number)
+        _after_commit(confirmation_tasks.confirm_order, order.number)
 
 
 def order_became_paid(sender, order, old_status, new_status, **kwargs):
     """Paid later (the card's return or webhook)."""
     if new_status == ORDER_PAID and old_status != ORDER_PAID:
-        _after_commit(send_order_confirmation, order.number)
+        _after_commit(confirmation_tasks.confirm_order, order.number)
 
 
 def send_order_confirmation(order_number: str) -> bool:
@@ -99,7 +104,7 @@ def send_order_confirmation(order_number: str) -> bool:
 
 
 def confirm_cancellation(sender, bookings, by, role, reason="", **kwargs):
-    _after_commit(send_cancellation_confirmations, [b.pk for b in bookings], role)
+    _after_commit(confirmation_tasks.confirm_cancellations, [b.pk for b in bookings], str(role))
 
 
 def send_cancellation_confirmations(booking_ids: list[int], role: str) -> int:
@@ -172,7 +177,9 @@ def _covers(closure, booking) -> bool:
 
 
 def confirm_top_up(sender, payment, **kwargs):
-    _after_commit(send_top_up_confirmation, payment.owner_id, payment.amount, payment.pk)
+    _after_commit(
+        confirmation_tasks.confirm_top_up, payment.owner_id, str(payment.amount), payment.pk
+    )
 
 
 def send_top_up_confirmation(owner_id: int, amount, payment_id: int) -> bool:

@@ -160,6 +160,12 @@ def _poll(payment_id: int) -> bool:
 
 
 @shared_task
+def number_order_shares(order_number: str) -> int:
+    """After a checkout or a settlement committed: number the order's paid shares."""
+    return numbering.number_paid_shares(order_number)
+
+
+@shared_task
 def number_paid_shares() -> int:
     """Scheduled (CELERY_BEAT_SCHEDULE): number the paid shares that were not numbered after
     their checkout committed (the process stopped in between). Returns how many."""

@@ -23,9 +23,9 @@ from wallet.gateways.limits import AmountOutOfRangeError, check_amount
 from wallet.ledger import Charge
 from wallet.models import CardPayment, Regie, RegieShare, ShareStatus
 from wallet.money import euros
-from wallet.numbering import number_paid_shares
 from wallet.regies import regies_by_id
 from wallet.rules import ZERO
+from wallet.tasks import number_order_shares
 
 from .exceptions import CardAmountTooLarge, CardAmountTooSmall
 
@@ -196,4 +196,5 @@ def mark_cancelled(share: RegieShare, now) -> None:
 
 
 def _number_after_commit(order_number: str) -> None:
-    transaction.on_commit(partial(number_paid_shares, order_number))
+    # A task: in production the worker numbers, the checkout's answer does not wait for it.
+    transaction.on_commit(partial(number_order_shares.delay, order_number))
