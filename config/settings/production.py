@@ -20,6 +20,10 @@ if not REDIS_URL:  # noqa: F405
         "in this shared cache (redis://host:6379/1), not in each worker's memory."
     )
 
+# Every request reads its session: from that shared cache, written through to the database (a
+# session survives a Redis restart). One query fewer per request than the database alone.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Real card payments: without these the platform would fall back to the offline test gateway,
 # whose "payments" credit wallets without charging any card.
 STRIPE_SECRET_KEY = env_required("STRIPE_SECRET_KEY")

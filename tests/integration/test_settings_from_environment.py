@@ -51,6 +51,7 @@ print(json.dumps({
     "eager": s.CELERY_TASK_ALWAYS_EAGER,
     "search": s.WAGTAILSEARCH_BACKENDS["default"]["BACKEND"],
     "cache": s.CACHES["default"],
+    "sessions": s.SESSION_ENGINE,
     "num_proxies": [s.NUM_PROXIES, s.REST_FRAMEWORK["NUM_PROXIES"], s.AXES_CLIENT_IP_CALLABLE],
     "delivery": s.EMAIL_DELIVERY_BACKEND,
     "time_zone": s.TIME_ZONE,
@@ -87,6 +88,7 @@ def test_embedded_defaults_need_no_server():
     assert embedded["languages"] == ["fr", "en"]
     assert embedded["cache"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     assert embedded["num_proxies"] == [0, 0, "accounts.throttling.client_address"]
+    assert embedded["sessions"] == "django.contrib.sessions.backends.db"
 
 
 def test_scale_out_settings_follow_the_environment():
@@ -101,6 +103,8 @@ def test_scale_out_settings_follow_the_environment():
         "LOCATION": "redis://redis.internal:6379/1",
     }
     assert scaled["num_proxies"] == [1, 1, "accounts.throttling.client_address"]
+    # Every request reads its session: from Redis, written through to PostgreSQL.
+    assert scaled["sessions"] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_the_number_of_proxies_is_one_setting_for_every_rate_limit():
