@@ -31,6 +31,7 @@ inconsistency."""
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import secrets
@@ -249,6 +250,13 @@ def server_environment(args) -> dict[str, str]:
     }
 
 
+def served_environment(args) -> dict[str, str]:
+    """The server's and the worker's: with --celery, tasks go through the broker. The seeding
+    (in this process) keeps running them eagerly, so none is left queued when the window opens."""
+    broker = {"CELERY_BROKER_URL": args.broker_url} if args.celery else {}
+    return {**server_environment(args), **broker}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -270,7 +278,37 @@ def start_gunicorn(args, port: int, log_path: Path) -> subprocess.Popen:
         "--log-level=warning",
         f"--error-logfile={log_path}",
     ]
-    return subprocess.Popen(command, env=server_environment(args), cwd=ROOT)
+    return subprocess.Popen(command, env=served_environment(args), cwd=ROOT)
+
+
+def start_celery(args, log_path: Path) -> subprocess.Popen:
+    """One worker process, as a small production node would run beside gunicorn: the after-commit
+    tasks (e-mails, receipt numbering) leave the request, their CPU is counted apart."""
+    command = [
+        str(Path(sys.executable).parent / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--loglevel=WARNING",
+        f"--logfile={log_path}",
+    ]
+    # Its banner on stdout is noise here; its errors go to the log file.
+    return subprocess.Popen(
+        command, env=served_environment(args), cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+
+
+def wait_for_tasks(broker_url: str, timeout: float = 120) -> int:
+    """Waits until the worker has taken every queued task; returns those left at the timeout."""
+    import redis
+
+    queue = redis.Redis.from_url(broker_url)
+    limit = time.monotonic() + timeout
+    while (left := queue.llen("celery")) and time.monotonic() < limit:
+        time.sleep(0.5)
+    time.sleep(1)  # the last task taken is still running
+    return left
 
 
 def wait_until_up(base_url: str, server: subprocess.Popen, timeout: float = 60) -> None:
@@ -308,44 +346,65 @@ class Stats:
         self.statuses[name][status] += 1
 
 
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    body: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    def json(self):
+        return json.loads(self.body)
+
+
 class VirtualParent:
     """One family's browser: its own cookies, its own calendar cursor."""
 
-    def __init__(self, family: SeededParent, base_url: str, stats: Stats, rng: random.Random):
-        import httpx
-
-        self.family, self.stats, self.rng = family, stats, rng
-        self.base_url = base_url
-        self.client = httpx.AsyncClient(
-            base_url=base_url,
-            headers={**PROXY_HEADERS, "Origin": base_url.replace("http:", "https:")},
-            timeout=180,
-            # A connection per request, as a proxy in front of gunicorn does by default: a
-            # saturated gthread worker closes kept-alive connections whose next request waits.
-            limits=httpx.Limits(max_keepalive_connections=0),
-        )
+    def __init__(
+        self,
+        family: SeededParent,
+        base_url: str,
+        stats: Stats,
+        rng: random.Random,
+        think: float,
+        session,
+    ):
+        self.family, self.stats, self.rng, self.think = family, stats, rng, think
+        self.base_url, self.session = base_url, session
+        self.cookies: dict[str, str] = {}
         self.month = date.today().replace(day=1)
         self.last_month = self.month
         for _ in range(MONTHS_AHEAD):
             self.last_month = next_month(self.last_month)
 
-    async def call(self, name: str, method: str, url: str, **kwargs):
-        import httpx
+    async def pause(self) -> None:
+        """A parent reading the page before the next step: 0.5 to 1.5 times the mean think time."""
+        if self.think:
+            await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
 
-        # The production cookies are Secure: the cookie jar would keep them off plain HTTP, but
+    async def call(self, name: str, method: str, url: str, **kwargs) -> "Answer | None":
+        import aiohttp
+
+        # The production cookies are Secure: a cookie jar would keep them off plain HTTP, but
         # the TLS proxy that would stand in between is the X-Forwarded-Proto header.
-        jar = self.client.cookies.jar
-        headers = {"Cookie": "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)}
+        headers = {**PROXY_HEADERS, "Origin": self.base_url.replace("http:", "https:")}
+        headers["Cookie"] = "; ".join(f"{key}={value}" for key, value in self.cookies.items())
         if method != "GET":
-            headers["X-CSRFToken"] = self.client.cookies.get("csrftoken", "")
+            headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
         start = time.perf_counter()
         try:
-            response = await self.client.request(method, url, headers=headers, **kwargs)
-        except httpx.TransportError as error:
+            async with self.session.request(
+                method, self.base_url + url, headers=headers, **kwargs
+            ) as response:
+                body = await response.read()
+        except (TimeoutError, aiohttp.ClientError) as error:
             self.stats.transport_errors[f"{name}: {type(error).__name__}"] += 1
             return None
-        self.stats.record(name, response.status_code, time.perf_counter() - start)
-        return response
+        self.stats.record(name, response.status, time.perf_counter() - start)
+        self.cookies.update({key: morsel.value for key, morsel in response.cookies.items()})
+        return Answer(response.status, body)
 
     async def log_in(self) -> bool:
         await self.call("csrf", "GET", "/api/accounts/csrf/")
@@ -369,15 +428,16 @@ class VirtualParent:
         """(children, dates) to book next: the calendar's first bookable days of the earliest
         month that has some, for the children bookable on the first of them."""
         while self.month <= self.last_month:
+            await self.pause()
             response = await self.call(
                 "calendar",
                 "GET",
                 "/api/reservations/calendar/",
-                params={
-                    "beneficiary": list(self.family.beneficiary_ids),
-                    "month": self.month.strftime("%Y-%m"),
-                    "service": self.family.service_id,
-                },
+                params=[
+                    *(("beneficiary", str(pk)) for pk in self.family.beneficiary_ids),
+                    ("month", self.month.strftime("%Y-%m")),
+                    ("service", str(self.family.service_id)),
+                ],
             )
             if response is not None and response.is_success:
                 meals = self.choose(bookable_days(response.json(), self.family.service_id))
@@ -397,10 +457,12 @@ class VirtualParent:
 
     async def book(self, children: list[int], dates: list[str]) -> None:
         meals = {"service": self.family.service_id, "beneficiaries": children, "dates": dates}
+        await self.pause()  # ticking the days
         added = await self.call("basket", "POST", "/api/reservations/basket/", json=meals)
         if added is None or added.status_code != 201:
             return
         summary = added.json()
+        await self.pause()  # reading the basket
         paid = await self.call(
             "checkout",
             "POST",
@@ -417,6 +479,7 @@ class VirtualParent:
         else:
             # Refused: empty the basket, so that the next loop starts afresh.
             await self.call("basket-remove", "DELETE", "/api/reservations/basket/", json=meals)
+        await self.pause()  # reading the confirmation
         await self.call("bookings", "GET", "/api/reservations/", params={"month": dates[0][:7]})
 
 
@@ -437,11 +500,23 @@ def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-async def drive(families, base_url: str, duration: float, stats: Stats) -> tuple[float, int]:
+async def drive(
+    families, base_url: str, duration: float, stats: Stats, think: float
+) -> tuple[float, int]:
     """Log every parent in, then let them book for `duration` seconds; returns (the window's
     wall time, parents who could not log in)."""
+    import aiohttp
+
     rng = random.Random(12)
-    parents = [VirtualParent(family, base_url, stats, rng) for family in families]
+    # A connection per request, as a proxy in front of gunicorn does by default: a saturated
+    # gthread worker closes kept-alive connections whose next request waits. aiohttp rather
+    # than httpx: the client shares the machine's two cores, and costs a third as much.
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(force_close=True, limit=0),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        timeout=aiohttp.ClientTimeout(total=180),
+    )
+    parents = [VirtualParent(family, base_url, stats, rng, think, session) for family in families]
     gate = asyncio.Semaphore(20)
 
     async def log_in(parent):
@@ -453,7 +528,7 @@ async def drive(families, base_url: str, duration: float, stats: Stats) -> tuple
     ready = [parent for parent, ok in zip(parents, logged_in, strict=True) if ok]
     await asyncio.gather(*(parent.book_until(start + duration) for parent in ready))
     elapsed = time.perf_counter() - start
-    await asyncio.gather(*(parent.client.aclose() for parent in parents))
+    await session.close()
     return elapsed, logged_in.count(False)
 
 
@@ -575,9 +650,22 @@ def parse_arguments():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=2.0,
+        help="mean seconds a parent pauses before each step (0: a closed loop of robots)",
+    )
+    parser.add_argument(
+        "--celery",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="tasks (e-mails, numbering) on a Celery worker, as in production, not in gunicorn",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the database and families")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/portail_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/12", help="with --celery")
     return parser.parse_args()
 
 
@@ -592,9 +680,11 @@ def main() -> int:
     import redis
 
     redis.Redis.from_url(args.redis_url).flushdb()
+    redis.Redis.from_url(args.broker_url).flushdb()
     port, log_path = free_port(), Path(f"/tmp/load_test_gunicorn_{os.getpid()}.log")
     base_url = f"http://127.0.0.1:{port}"
     server = start_gunicorn(args, port, log_path)
+    worker = start_celery(args, log_path.with_suffix(".celery.log")) if args.celery else None
     sampler = WaitSampler(args.database_url)
     stats = Stats()
     try:
@@ -607,19 +697,28 @@ def main() -> int:
         )
         sampler.start()
         server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
-        elapsed, not_logged_in = asyncio.run(drive(families, base_url, args.duration, stats))
+        worker_cpu = cpu_seconds(worker.pid) if worker else 0.0
+        elapsed, not_logged_in = asyncio.run(
+            drive(families, base_url, args.duration, stats, args.think)
+        )
         server_cpu = cpu_seconds(server.pid) - server_cpu
         client_cpu = time.process_time() - client_cpu
+        worker_cpu = cpu_seconds(worker.pid) - worker_cpu if worker else 0.0
+        left = wait_for_tasks(args.broker_url) if worker else 0
     finally:
         sampler.stopping.set()
-        server.terminate()
-        server.wait(timeout=60)
+        for process in (server, worker):
+            if process:
+                process.terminate()
+                process.wait(timeout=60)
     requests = sum(len(values) for values in stats.latencies.values())
     database_cpu = sampler.database_cpu
     print(
         f"CPU while parents logged in and booked: gunicorn {server_cpu:.0f} s "
         f"({server_cpu / requests * 1000:.0f} ms a request), PostgreSQL {database_cpu:.0f} s "
-        f"({database_cpu / requests * 1000:.0f} ms a request), this client {client_cpu:.0f} s; "
+        f"({database_cpu / requests * 1000:.0f} ms a request), "
+        + (f"Celery worker {worker_cpu:.0f} s ({left} tasks left), " if worker else "")
+        + f"this client {client_cpu:.0f} s; "
         f"load average {os.getloadavg()[0]:.1f} (other programs share the machine too)"
     )
     return summarise(stats, elapsed, not_logged_in, sampler)
