@@ -161,4 +161,7 @@ def test_the_month_is_a_grid_with_a_sticky_bar_and_a_running_total(page, site):
     assert in_view(page, pay)
     remove = page.get_by_role("button", name=re.compile("^Retirer")).first
     assert pay.bounding_box()["height"] > remove.bounding_box()["height"]
+    # Each meal in a few short lines, not a card a screen high.
+    meal = page.locator(".basket tbody tr:not(.basket__day)").first
+    assert meal.bounding_box()["height"] < 200, meal.bounding_box()
     empty_basket(claire)
