@@ -165,3 +165,13 @@ def test_the_month_is_a_grid_with_a_sticky_bar_and_a_running_total(page, site):
     meal = page.locator(".basket tbody tr:not(.basket__day)").first
     assert meal.bounding_box()["height"] < 200, meal.bounding_box()
     empty_basket(claire)
+
+
+@pytest.mark.parametrize("viewport", ["1280x900"], indirect=True)
+def test_a_wide_screen_shows_the_whole_header_with_no_menu_button(page, site):
+    log_in(page)
+    page.wait_for_url("**/espace/reserver/")
+    assert page.get_by_role("searchbox").is_visible()
+    assert not page.get_by_role("button", name="Menu").is_visible()
+    assert page.locator("main h1").first.bounding_box()["y"] <= TITLE_TOP_MAX
+    assert_accessible(page)
