@@ -52,17 +52,34 @@ def booked_days(j):
 
 
 def submit_justification(
-    *, account, beneficiary, service, start_date: date, end_date: date, upload, comment: str = ""
+    *,
+    account,
+    beneficiary,
+    service,
+    start_date: date,
+    end_date: date,
+    upload,
+    comment: str = "",
+    today: date | None = None,
 ) -> AbsenceJustification:
     """The parent's certificate for `beneficiary`'s bookings at `service` from `start_date` to
-    `end_date`: a PDF, JPEG or PNG (checked by content), for days they have booked. The caller
-    has checked that the beneficiary is the account's (another family's is a 404)."""
+    `end_date`: a PDF, JPEG or PNG (checked by content), for booked days up to `today` (Paris).
+    The caller has checked that the beneficiary is the account's (another's is a 404)."""
+    today = today or timezone.localdate()
     if end_date < start_date:
         raise JustificationError(_("La date de fin précède la date de début."))
     if end_date - start_date >= timedelta(days=MAX_DAYS):
         raise JustificationError(
             _("Un justificatif couvre au plus %(days)s jours : envoyez-en un par période.")
             % {"days": MAX_DAYS}
+        )
+    if end_date > today:
+        # A day to come is cancelled, not justified: the kitchen counts its booking until then.
+        raise JustificationError(
+            _(
+                "Un justificatif porte sur des jours passés, ou aujourd'hui. Pour un jour à "
+                "venir, annulez la réservation dans « Mes réservations »."
+            )
         )
     justification = AbsenceJustification(
         account=account,

@@ -81,7 +81,14 @@ def children(request, canteen, viewport):
     tom = BeneficiaryFactory(account=parent, first_name="Tom", school_class="CM1")
     hugo = BeneficiaryFactory(account=parent, first_name="Hugo", school_class="CE2")
     accept_access(parent, meal, [lea, tom, hugo])
-    day = far_service_day(service, test * len(VIEWPORTS) + list(VIEWPORTS).index(viewport["name"]))
+    index = list(VIEWPORTS).index(viewport["name"])
+    # The pointage is of a day to come; a certificate justifies a day past, long before any
+    # month the demo bills.
+    day = (
+        far_service_day(service, index)
+        if test == 0
+        else timezone.localdate() - timedelta(days=300 + index)
+    )
     for child in (lea, tom):
         make_booking(child, service=service, tariff_option=meal, day=day)
     return {"day": day, "lea": lea, "tom": tom, "hugo": hugo}

@@ -196,6 +196,7 @@ def certificate(children, service):
         start_date=MEAL_DAY,
         end_date=MEAL_DAY,
         upload=pdf_upload(),
+        today=MEAL_DAY,
     )
 
 

@@ -2,19 +2,25 @@
 and read them, download the file; another family's child or certificate is a 404, a refused
 file or range a French 400 with nothing stored."""
 
+import datetime
+
 import pytest
 from django.core.files.storage import storages
+from django.utils import timezone
 
 from reservations import attendance
 from reservations.models import AbsenceJustification, JustificationStatus
 from tests.access_factories import executable_upload, pdf_upload, stored_files, use_private_root
-from tests.booking_factories import MEAL_DAY, OTHER_MEAL_DAY, make_booking, make_canteen
+from tests.booking_factories import make_booking, make_canteen
 from tests.factories import ParentFactory, PendingParentFactory
 from tests.reservations_factories import BeneficiaryFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/reservations/absence-justifications/"
+# Days already past: a certificate justifies what happened (a day to come is cancelled).
+MEAL_DAY = timezone.localdate() - datetime.timedelta(days=10)
+OTHER_MEAL_DAY = MEAL_DAY + datetime.timedelta(days=2)
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +77,10 @@ def test_a_parent_sends_a_certificate_and_finds_it_in_the_list(client, parent, a
     assert body["status_label"] == "En attente"
     assert body["beneficiary_name"] == "Alice"
     assert body["service_title"] == "Cantine de Rosières"
-    assert (body["start_date"], body["end_date"]) == ("2030-03-12", "2030-03-14")
+    assert (body["start_date"], body["end_date"]) == (
+        MEAL_DAY.isoformat(),
+        OTHER_MEAL_DAY.isoformat(),
+    )
     assert [row["id"] for row in listed.json()] == [body["id"]]
     assert client.get(f"{URL}{body['id']}/").json()["comment"] == "Varicelle"
 
@@ -132,7 +141,8 @@ def test_a_disguised_file_is_a_french_400_and_nothing_is_stored(
 
 def test_days_without_booking_are_a_french_400(client, parent, alice, canteen):
     client.force_login(parent)
-    response = send(client, alice, canteen[0], start_date="2030-03-20", end_date="2030-03-21")
+    later = (MEAL_DAY + datetime.timedelta(days=1)).isoformat()
+    response = send(client, alice, canteen[0], start_date=later, end_date=later)
     assert response.status_code == 400
     assert "n'a aucune réservation à ce service" in response.json()["detail"]
 
@@ -180,7 +190,7 @@ def test_the_page_sends_a_certificate_and_lists_it_pending(client, parent, alice
     assert sent.status_code == 302
     assert AbsenceJustification.objects.get().beneficiary == alice
     assert "Justificatif envoyé : la mairie l&#x27;examine" in listed
-    assert "le mardi 12/03/2030" in listed and "En attente" in listed
+    assert f"{MEAL_DAY:%d/%m/%Y}" in listed and "En attente" in listed
 
 
 def test_the_page_shows_a_refusal_next_to_the_form_and_stores_nothing(

@@ -43,6 +43,8 @@ from wallet.models import Transfer, TransferKind
 
 pytestmark = pytest.mark.django_db
 
+# The clock of these tests: the booked days (March 2030) are past.
+AFTER_THE_DAYS = datetime.date(2030, 3, 20)
 RANDOM_NAME = re.compile(r"^justifications/[0-9a-f]{32}\.(pdf|png)$")
 
 
@@ -96,6 +98,7 @@ def submit(parent, child, service, start=MEAL_DAY, end=OTHER_MEAL_DAY, upload=No
         end_date=end,
         upload=upload or pdf_upload("certificat.pdf"),
         comment="Gastro-entérite",
+        today=AFTER_THE_DAYS,
     )
 
 
@@ -156,6 +159,22 @@ def test_a_backwards_or_too_long_range_is_refused(canteen, parent, alice, start,
     make_booking(alice, service=service, tariff_option=meal)
     with pytest.raises(JustificationError, match=message):
         submit(parent, alice, service, start=start, end=end)
+
+
+def test_a_day_to_come_is_cancelled_not_justified(canteen, parent, alice):
+    service, meal, _ = canteen
+    make_booking(alice, service=service, tariff_option=meal, day=OTHER_MEAL_DAY)
+    with pytest.raises(JustificationError, match="Pour un jour à venir, annulez la réservation"):
+        submit_justification(
+            account=parent,
+            beneficiary=alice,
+            service=service,
+            start_date=MEAL_DAY,
+            end_date=OTHER_MEAL_DAY,
+            upload=pdf_upload(),
+            today=MEAL_DAY,
+        )
+    assert not AbsenceJustification.objects.exists()
 
 
 # --- Accepting ---------------------------------------------------------------------------------
