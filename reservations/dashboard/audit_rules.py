@@ -120,7 +120,7 @@ def changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return [
         f"{label} : {before.get(label, NOTHING)}{ARROW}{after.get(label, NOTHING)}"
         for label in labels
-        if before.get(label) != after.get(label)
+        if before.get(label, NOTHING) != after.get(label, NOTHING)
     ]
 
 

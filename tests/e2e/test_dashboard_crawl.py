@@ -9,14 +9,24 @@ The test collects every problem of every page before failing, so one run lists t
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
 from wagtail.models import Page
 
 from accounts.models import User
 from cms.models import CommunePage, ContentPage, MenuPage, NewsIndexPage, NewsPage, ServicePage
 from config.demo import DEMO_PASSWORD, OFFICER_EMAIL
+from reservations.calendars import calendar_window
+from shop.on_behalf import book_for_parent
+from tests.booking_factories import accept_access
+from tests.factories import ParentFactory
+from tests.reservations_factories import BeneficiaryFactory
+from wallet import ledger
 
 from .helpers import (
     assert_accessible,
@@ -25,6 +35,7 @@ from .helpers import (
     run_axe,
     screenshot,
 )
+from .test_agent_week import make_week_service
 
 AGENT = "agent.rosieres@portail-famille.test"
 
@@ -48,6 +59,15 @@ READ_TEXT = """() => [
     ...Array.from(document.querySelectorAll('[placeholder]')).map(e => e.placeholder),
     ...Array.from(document.querySelectorAll('[aria-label]')).map(e => e.getAttribute('aria-label')),
 ].join('\\n')"""
+# The outermost elements reaching past the screen's right edge, to say what widens a page.
+WIDE = """() => Array.from(document.querySelectorAll('body *'))
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right
+        <= window.innerWidth + 1)
+    .slice(0, 5)
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+        + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ')[0] : ''))
+    .join(', ')"""
 NAV_LINKS = """() => Array.from(document.querySelectorAll(
     'nav a[href^="/dashboard/"], nav a[href^="http"]'
 )).map(a => a.getAttribute('href'))"""
@@ -98,14 +118,29 @@ def problems_of(page, path: str, *, check_width: bool) -> list[str]:
         "document.documentElement.scrollWidth <= window.innerWidth"
     ):
         width = page.evaluate("document.documentElement.scrollWidth")
-        found.append(f"{path} is {width} px wide, wider than the screen")
+        found.append(f"{path} is {width} px wide, wider than the screen: {page.evaluate(WIDE)}")
     english = sorted(set(ENGLISH.findall(page.evaluate(READ_TEXT))))
     if english:
         found.append(f"{path} shows English: {', '.join(english)}")
     return found
 
 
-def test_every_dashboard_page_an_agent_reaches_is_accessible_french_and_fits(page, site):
+def place_an_order(viewport) -> None:
+    """A family's order booked by the agent, so that the orders' list and an order's page have
+    one to show (the demo seeds none)."""
+    tag = f"crawl{viewport['width']}"
+    service, meal = make_week_service(tag)
+    parent = ParentFactory(email=f"{tag}@example.org", last_name=f"Commande{tag}")
+    child = BeneficiaryFactory(account=parent, school_class="CP")
+    accept_access(parent, meal, [child])
+    ledger.credit_top_up(parent, Decimal("10.00"), reference="e2e", idempotency_key=tag)
+    window = calendar_window(service, timezone.localdate(), timezone.localdate() + timedelta(90))
+    agent = User.objects.get(email=AGENT)
+    book_for_parent(agent, parent, service, [child], [window.open_days()[12]])
+
+
+def test_every_dashboard_page_an_agent_reaches_is_accessible_french_and_fits(page, site, viewport):
+    place_an_order(viewport)
     log_in(page, AGENT)
     pages = dashboard_pages(page)
     print("crawled:", *pages, sep="\n  ")
@@ -182,7 +217,7 @@ def walk_the_phone_menu(page):
     toggles.tap()
     menu.wait_for(state="visible")
     page.locator("#top_nav_bar").wait_for(state="visible")  # both bars, one button
-    page.locator(".collapsing").wait_for(state="detached")  # Bootstrap's animation ended
+    expect(page.locator(".collapsing")).to_have_count(0)  # Bootstrap's animation ended
     page.get_by_role("button", name="Familles").tap()
     page.get_by_role("link", name="Journal des actions").tap()
     page.wait_for_url("**/dashboard/familles/journal/")
