@@ -187,6 +187,7 @@ def close_account(account, *, password: str, now=None, today: date | None = None
     erased = {
         "beneficiaries": _erase_beneficiaries(account, now, files),
         **_erase_accesses(account, files),
+        "absence_justifications": _erase_justifications(account, files),
         **_erase_side_rows(account, former_email),
     }
     _anonymise_account(account)
@@ -281,6 +282,16 @@ def _erase_accesses(account, files: list) -> dict:
     accesses.exclude(refusal_reason="").update(refusal_reason="—")
     _model("reservations.AccessEvent").objects.filter(access__account=account).update(message="")
     return {"service_accesses": accesses.count(), "documents": document_count}
+
+
+def _erase_justifications(account, files: list) -> int:
+    """Absence certificates are health documents: files and rows go (the days they justified
+    stay recorded as justified absences, and any refund in the ledger)."""
+    AbsenceJustification = _model("reservations.AbsenceJustification")
+    justifications = AbsenceJustification.objects.filter(account=account)
+    storage = AbsenceJustification._meta.get_field("file").storage
+    files.extend((storage, name) for name in justifications.values_list("file", flat=True))
+    return justifications.delete()[0]
 
 
 def _erase_side_rows(account, email: str) -> dict:

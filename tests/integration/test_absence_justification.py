@@ -325,3 +325,28 @@ def test_refusing_needs_a_reason_and_sends_it_to_the_parent(
     (email,) = mail.outbox
     assert email.subject == "Justificatif d'absence refusé : Cantine de Rosières"
     assert "a été refusé, pour le motif suivant : Le certificat n'est pas daté." in email.body
+
+
+# --- Closing the account (RGPD) ----------------------------------------------------------------
+
+
+def test_closing_the_account_erases_the_certificates_and_keeps_the_justified_days(
+    canteen, parent, alice, agent, private_root, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accounts import closure
+    from tests.factories import DEFAULT_PASSWORD
+
+    # Post-paid: no refund sits in the wallet, which would keep the account open.
+    monkeypatch.setattr(attendance, "_post_paid_checks", [lambda service_id: True])
+    service, meal, _ = canteen
+    make_booking(alice, service=service, tariff_option=meal)
+    accept_justification(submit(parent, alice, service), by=agent)
+    assert len(stored_files(private_root)) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = closure.close_account(parent, password=DEFAULT_PASSWORD, today=AFTER_THE_DAYS)
+
+    assert closed.erased["absence_justifications"] == 1
+    assert not AbsenceJustification.objects.exists()
+    assert stored_files(private_root) == []
+    assert Attendance.objects.get().state == AttendanceState.ABSENT_JUSTIFIED
