@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from reservations.basket import basket_summary, remove_meals_from_basket
+from reservations.basket import add_meals_to_basket, basket_summary, remove_meals_from_basket
+from reservations.models import Beneficiary, ServiceCalendar
+from reservations.month import BOOKABLE, month_calendar
 from wallet import ledger
 
 from .helpers import assert_accessible, screenshot
@@ -175,3 +179,43 @@ def test_a_wide_screen_shows_the_whole_header_with_no_menu_button(page, site):
     assert not page.get_by_role("button", name="Menu").is_visible()
     assert page.locator("main h1").first.bounding_box()["y"] <= TITLE_TOP_MAX
     assert_accessible(page)
+
+
+@phone
+def test_a_basket_of_14_meals_is_far_shorter_than_5700_pixels(page, site):
+    """The issue measured 5,700 px for 14 meals: now a few short lines each, "Payer" in view."""
+    claire = get_user_model().objects.get(email=PARENT)
+    empty_basket(claire)
+    canteen = ServiceCalendar.objects.get(service__title=CANTEEN).service
+    children = list(Beneficiary.objects.filter(account=claire).order_by("pk")[:2])
+    today = timezone.localdate()
+    days = []
+    for month in (today.replace(day=1), (today.replace(day=28) + timedelta(days=4)).replace(day=1)):
+        months = month_calendar(
+            account=claire,
+            beneficiary_ids=[children[0].pk],
+            month=month,
+            now=timezone.now(),
+            service_id=canteen.pk,
+        )
+        days += [d.date for m in months for s in m.services for d in s.days if d.state == BOOKABLE]
+    assert len(days) >= 7, days
+    add_meals_to_basket(
+        account=claire,
+        service_id=canteen.pk,
+        beneficiary_ids=[child.pk for child in children],
+        dates=days[:7],
+        now=timezone.now(),
+    )
+    try:
+        log_in(page)
+        page.goto("/espace/panier/")
+        screenshot(page, "mobile-basket-14")
+        assert_accessible(page)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        print(f"basket of 14 meals at 360 px: {height} px high")
+        assert height < 3000, f"the basket of 14 meals is {height} px high"
+        pay = page.locator(".basket-pay").get_by_role("link", name=re.compile("^Payer"))
+        assert in_view(page, pay)
+    finally:
+        empty_basket(claire)
