@@ -60,6 +60,8 @@ def write_export(account, out) -> None:
         "beneficiaries": _beneficiaries(account, files),
         "service_accesses": _accesses(account, files),
         "bookings": list(_bookings(account)),
+        "attendance": _attendance(account),
+        "absence_justifications": _justifications(account, files),
         "orders": _orders(account),
         "wallet": _wallet(account),
         "card_payments": _card_payments(account),
@@ -239,6 +241,58 @@ def _bookings(account):
             "cancelled_by_role": booking.cancelled_by_role,
             "cancellation_reason": booking.cancellation_reason,
         }
+
+
+def _attendance(account) -> list[dict]:
+    """The pointage of the family's children, as staff recorded it."""
+    rows = (
+        _model("reservations.Attendance")
+        .objects.filter(beneficiary__account=account)
+        .select_related("service")
+        .order_by("date", "pk")
+    )
+    return [
+        {
+            "beneficiary": row.beneficiary_id,
+            "service": row.service.title,
+            "date": row.date,
+            "state": row.state,
+            "booking": row.booking_id,
+            "recorded_at": row.recorded_at,
+            "locked_at": row.locked_at,
+        }
+        for row in rows
+    ]
+
+
+def _justifications(account, files: list) -> list[dict]:
+    """The absence certificates sent, their decision, and each file as it was sent."""
+    rows = (
+        _model("reservations.AbsenceJustification")
+        .objects.filter(account=account)
+        .select_related("service")
+        .order_by("created_at", "pk")
+    )
+    exported = []
+    for row in rows:
+        name = f"justificatifs/{row.pk}-{_safe_name(row)}"
+        files.append((name, row.file))
+        exported.append(
+            {
+                "id": row.pk,
+                "beneficiary": row.beneficiary_id,
+                "service": row.service.title,
+                "start_date": row.start_date,
+                "end_date": row.end_date,
+                "comment": row.comment,
+                "file": name,
+                "status": row.status,
+                "reason": row.reason,
+                "created_at": row.created_at,
+                "reviewed_at": row.reviewed_at,
+            }
+        )
+    return exported
 
 
 def _orders(account) -> list[dict]:

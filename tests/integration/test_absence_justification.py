@@ -350,3 +350,32 @@ def test_closing_the_account_erases_the_certificates_and_keeps_the_justified_day
     assert not AbsenceJustification.objects.exists()
     assert stored_files(private_root) == []
     assert Attendance.objects.get().state == AttendanceState.ABSENT_JUSTIFIED
+
+
+def test_the_data_export_holds_the_pointage_and_the_certificates_as_sent(
+    canteen, parent, alice, agent
+):
+    import io
+    import json
+    import zipfile
+
+    from accounts.rgpd import write_export
+
+    service, meal, _ = canteen
+    make_booking(alice, service=service, tariff_option=meal)
+    accept_justification(
+        submit(parent, alice, service, upload=pdf_upload("certificat Dr Roux.pdf")), by=agent
+    )
+    out = io.BytesIO()
+
+    write_export(parent, out)
+
+    archive = zipfile.ZipFile(out)
+    data = json.loads(archive.read("donnees.json"))
+    (day,) = data["attendance"]
+    assert (day["date"], day["state"]) == ("2030-03-12", "absent_justified")
+    (certificate,) = data["absence_justifications"]
+    assert certificate["status"] == "accepted"
+    assert archive.read(certificate["file"]).startswith(b"%PDF")
+    assert certificate["file"].startswith("justificatifs/")
+    assert "justificatifs/" in archive.read("LISEZMOI.txt").decode()
