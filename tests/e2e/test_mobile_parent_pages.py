@@ -124,6 +124,7 @@ def test_the_month_is_a_grid_with_a_sticky_bar_and_a_running_total(page, site):
     assert len(tops) == 1, tops
     assert days.nth(6).bounding_box()["x"] + days.nth(6).bounding_box()["width"] <= 360
     height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"month calendar of two children at 360 px: {height} px high")
     assert height < 3000, f"the page is {height} px high"
 
     # A closed day says why in its cell.
