@@ -12,6 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from billing import payments, runs, sepa
+from billing.integrity import check_billing
 from billing.models import Invoice
 from reservations.rules import PARIS
 from tests.billing_factories import make_creditor, make_post_paid_canteen, regie_of
@@ -89,3 +90,18 @@ def test_every_way_of_paying_an_invoice_is_journaled_and_the_regie_reconciles(in
     assert {c.code for c in reconciliation.checks} >= {"a1", "a2", "b", "c1", "e"}
     assert inter_regie_statement(period).balances
     assert integrity.check_ledger().ok
+    assert check_billing().ok, check_billing().describe()
+
+
+def test_billing_integrity_reports_an_invoice_whose_paid_amount_is_not_its_payments(invoices):
+    _regie, (invoice, *_others) = invoices
+    top_up(invoice.owner, "10.00")
+    payments.pay_with_wallet(invoice.owner, invoice.pk)
+    Invoice.objects.filter(pk=invoice.pk).update(paid_amount=Decimal("5.00"), total=Decimal("7.00"))
+
+    report = check_billing()
+    assert {(p.invoice_id, p.what) for p in report.problems} == {
+        (invoice.pk, "total"),
+        (invoice.pk, "paid amount"),
+    }
+    assert "paid amount is 5.00, expected 6.60" in report.describe()

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from billing import payments, runs, sepa
 from billing.exceptions import BillingError
+from billing.integrity import check_billing
 from billing.models import Invoice, InvoiceStatus, SepaMandate
 from reservations.attendance import AttendanceError, Mark, record_attendance
 from reservations.exceptions import MealsRefused
@@ -233,6 +234,7 @@ def test_the_month_is_invoiced_as_computed_by_hand_paid_debited_and_rejected(mon
         # Family A owes nothing: it books January.
         book(m["a"].parent, m["service"], [(m["children"]["eldest"], january)], now=AFTER_MONTH)
     assert integrity.check_ledger().ok
+    assert check_billing().ok, check_billing().describe()
 
 
 def test_checkout_refuses_a_post_paid_basket_once_the_debt_is_over_the_threshold(month):
