@@ -161,4 +161,3 @@ def _mandate(account, regie) -> None:
             iban=MANDATE_IBAN,
             signed_on=timezone.localdate(),
         )
-
