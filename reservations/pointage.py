@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 from .attendance import BOOKED_STATES, day_lock, locked_message
 from .headcount import CLASS_ORDER, headcount_for
-from .models import AccessStatus, Attendance, AttendanceState, Beneficiary
+from .models import (
+    AbsenceJustification,
+    AccessStatus,
+    Attendance,
+    AttendanceState,
+    Beneficiary,
+    JustificationStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,8 @@ class Row:
     booking: object
     state: str
     recorded: bool
+    # A certificate for this day waits for an agent (the dashboard's Justificatifs d'absence).
+    certificate_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,14 @@ def pointage(service, day) -> dict:
             "beneficiary_id", "state"
         )
     }
+    pending = set(
+        AbsenceJustification.objects.filter(
+            service=service,
+            status=JustificationStatus.PENDING,
+            start_date__lte=day,
+            end_date__gte=day,
+        ).values_list("beneficiary_id", flat=True)
+    )
     sections = [
         Section(
             group.label,
@@ -67,6 +84,7 @@ def pointage(service, day) -> dict:
                     if b.beneficiary_id in recorded
                     else AttendanceState.PRESENT,
                     b.beneficiary_id in recorded,
+                    b.beneficiary_id in pending,
                 )
                 for b in group.bookings
             ],

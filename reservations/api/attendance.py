@@ -73,6 +73,9 @@ class ChildSerializer(serializers.Serializer):
     booking = serializers.IntegerField(source="booking.pk", allow_null=True, default=None)
     state = serializers.CharField()
     recorded = serializers.BooleanField()
+    certificate_pending = serializers.BooleanField(
+        help_text="Un justificatif d'absence de ce jour attend un agent."
+    )
 
 
 class DaySerializer(serializers.Serializer):

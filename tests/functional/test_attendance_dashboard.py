@@ -345,3 +345,16 @@ def test_the_agents_home_counts_the_certificates_waiting(agent_client, canteen, 
 
     assert "1 justificatif d'absence à examiner" in page
     assert f'href="{JUSTIFICATIONS}"' in page
+
+
+def test_a_child_with_a_certificate_waiting_is_flagged_on_the_pointage(
+    agent_client, canteen, children
+):
+    service, _meal, _ = canteen
+    certificate(children, service)
+
+    page = agent_client.get(POINTAGE, day_query(service)).content.decode()
+
+    assert page.count("justificatif en attente") == 1
+    lea_row = page[page.index("Léa") : page.index(f'name="state-{children["lea"].pk}"')]
+    assert "justificatif en attente" in lea_row
