@@ -98,3 +98,19 @@ def test_a_mandate_is_signed_from_the_invoices_page_and_a_wrong_iban_refused(
     page = text(signed)
     assert "Mandat de prélèvement enregistré" in page
     assert "FR76 **** **** 0189" in page
+
+
+def test_cancelling_a_post_paid_booking_says_the_day_will_not_be_invoiced(client, family):
+    from tests.booking_factories import make_booking
+
+    option = family.access.tariff_option
+    booking = make_booking(
+        family.children[0], service=option.parent, tariff_option=option, day=date(2027, 3, 9)
+    )
+    client.force_login(family.parent)
+    page = text(client.get(f"/espace/reservations/{booking.pk}/annuler/"))
+    assert "la journée annulée ne sera pas facturée" in page
+    assert "Montant remboursé" not in page
+    done = text(client.post(f"/espace/reservations/{booking.pk}/annuler/", follow=True))
+    assert "est annulée" in done and "remboursés" not in done
+    assert integrity.check_ledger().ok

@@ -24,6 +24,7 @@ from reservations.rules import PARIS
 from reservations.selectors import MONTH, bookings_of
 from reservations.waitlist import entries_of
 from wallet.money import euros
+from wallet.regies import post_paid_service_ids
 from wallet.selectors import agent_for_family
 
 from ..access import parent_required
@@ -48,6 +49,9 @@ def _rows(bookings, now):
     deadlines of the whole list in one query, the agents and their communes in two."""
     bookings = list(bookings)
     deadlines = cancellation_deadlines(bookings)
+    # A post-paid service's booking was not paid: cancelling it refunds nothing, the day is
+    # simply not invoiced.
+    post_paid = post_paid_service_ids({b.service_id for b in bookings})
     by_agents = [b for b in bookings if b.booked_by_role == ActorRole.AGENT]
     prefetch_related_objects(by_agents, "booked_by__partners")
     return [
@@ -58,6 +62,7 @@ def _rows(bookings, now):
             "booked_by_agent": agent_for_family(booking.booked_by)
             if booking.booked_by_role == ActorRole.AGENT
             else None,
+            "post_paid": booking.service_id in post_paid,
         }
         for booking in bookings
     ]
@@ -143,8 +148,10 @@ def booking_list(request):
 def refund_message(cancelled) -> str:
     """What went back where: "12,50 € remboursés sur votre porte-monnaie (Cantine de Rosières)"."""
     per_service = defaultdict(Decimal)
+    post_paid = post_paid_service_ids({b.service_id for b in cancelled})
     for booking in cancelled:
-        per_service[booking.service.title] += booking.unit_price
+        if booking.service_id not in post_paid:  # never paid: nothing goes back
+            per_service[booking.service.title] += booking.unit_price
     refunds = [(title, amount) for title, amount in per_service.items() if amount > 0]
     if not refunds:
         return ""
