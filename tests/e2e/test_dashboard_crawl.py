@@ -141,33 +141,45 @@ def place_an_order(viewport) -> None:
 
 def test_every_dashboard_page_an_agent_reaches_is_accessible_french_and_fits(page, site, viewport):
     place_an_order(viewport)
+    problems = problems_of(page, "/dashboard/login/", check_width=True)
     log_in(page, AGENT)
     pages = dashboard_pages(page)
     print("crawled:", *pages, sep="\n  ")
     assert len(pages) >= 10, pages
 
-    problems = []
     for path in pages:
         problems += problems_of(page, path, check_width=True)
         screenshot(page, f"crawl-{pattern(path)}")
     assert not problems, "\n".join(problems)
 
 
+OUR_PAGE_MODELS = (CommunePage, ServicePage, ContentPage, MenuPage, NewsIndexPage, NewsPage)
+
+
 def our_page_models_edit_pages(officer) -> list[str]:
-    """The edit page of one page of each of our models the officer may edit."""
+    """For each of our page models, the edit page of one page the officer may edit, else the
+    page that adds one where the officer may add it."""
     paths = []
-    for model in (CommunePage, ServicePage, ContentPage, MenuPage, NewsIndexPage, NewsPage):
-        for candidate in model.objects.order_by("path"):
-            if Page.objects.get(pk=candidate.pk).permissions_for_user(officer).can_edit():
-                paths.append(f"/cms/pages/{candidate.pk}/edit/")
-                break
+    for model in OUR_PAGE_MODELS:
+        pages = model.objects.order_by("path")
+        editable = next((p for p in pages if p.permissions_for_user(officer).can_edit()), None)
+        if editable is not None:
+            paths.append(f"/cms/pages/{editable.pk}/edit/")
+            continue
+        parents = Page.objects.type(*model.allowed_parent_page_models()).order_by("path")
+        parent = next(
+            (p for p in parents if p.permissions_for_user(officer).can_add_subpage()), None
+        )
+        if parent is not None:
+            paths.append(f"/cms/pages/add/cms/{model._meta.model_name}/{parent.pk}/")
     return paths
 
 
 def test_the_wagtail_edit_pages_of_our_models_are_accessible(page, site):
     officer = User.objects.get(email=OFFICER_EMAIL)
     paths = our_page_models_edit_pages(officer)
-    assert len(paths) >= 3, paths
+    # The demo's officer reaches five of the six (not a week's menus), as the demo seeds them.
+    assert len(paths) >= len(OUR_PAGE_MODELS) - 1, paths
     log_in(page, OFFICER_EMAIL, "/cms/login/")
 
     problems = []

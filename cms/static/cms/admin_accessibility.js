@@ -1,8 +1,9 @@
 // Wagtail's admin, made to pass axe-core on our pages' edit screens (tests/e2e/test_dashboard_crawl.py):
 // - a rich text editor (Draftail) is a contenteditable textbox with no name: it takes its
 //   field's label (the label of the wrapper it sits in, else its panel's heading);
-// - the minimap's list scrolls but holds no focusable link while collapsed: the list itself
-//   takes the keyboard's focus, so that it can be scrolled without a mouse.
+// - the minimap's list scrolls but holds no focusable link while collapsed, and an empty
+//   editor's box may scroll its placeholder: they take the keyboard's focus themselves, so
+//   that they can be scrolled without a mouse.
 // Wagtail draws both after the page loads (and again for each new StreamField block), so a
 // MutationObserver names what appears.
 (function () {
@@ -34,6 +35,12 @@
     root.querySelectorAll('[contenteditable="true"][role="textbox"]').forEach(nameEditor);
     root.querySelectorAll(".w-minimap__list:not([tabindex])").forEach(function (list) {
       list.tabIndex = 0;
+    });
+    // An empty editor's placeholder can overflow its box on a phone: the box then scrolls.
+    root.querySelectorAll(".DraftEditor-root:not([tabindex])").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight) {
+        box.tabIndex = 0;
+      }
     });
   }
 
