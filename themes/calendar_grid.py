@@ -13,6 +13,8 @@ from reservations.month import BOOKABLE, BOOKED, CLOSED, FULL, IN_BASKET, LOCKED
 from reservations.rules import format_deadline
 from wallet import money
 
+from .calendar_cells import CellTexts, MealsOfDay
+
 STATE_LABELS = {
     CLOSED: gettext_lazy("Fermé"),
     BOOKABLE: gettext_lazy("Réservable"),
@@ -99,6 +101,7 @@ def month_grid(months, month: date, *, checked=frozenset(), errors=None):
     and each open day's booking and cancellation deadlines. `checked` and `errors` are keyed by
     the cells' value ("<beneficiary id>:<YYYY-MM-DD>")."""
     errors = errors or {}
+    texts = CellTexts()
     start = month - timedelta(days=month.weekday())
     last = last_day_of(month)
     end = last + timedelta(days=6 - last.weekday())
@@ -106,6 +109,7 @@ def month_grid(months, month: date, *, checked=frozenset(), errors=None):
     for n in range((end - start).days + 1):
         day = start + timedelta(days=n)
         days[day] = GridDay(day, day.month == month.month)
+        days[day].meals = MealsOfDay(days[day], texts)
     deadlines = []
     prices = {}  # amount → its text: babel is slow, and a month repeats a few prices
     for beneficiary_month in months:
