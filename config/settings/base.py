@@ -152,7 +152,8 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "oscar.apps.search.context_processors.search_form",
                 "oscar.apps.checkout.context_processors.checkout",
-                "oscar.apps.communication.notifications.context_processors.notifications",
+                # Not Oscar's notifications processor: a COUNT query on every page, for the
+                # storefront's account menu (oscar/partials/nav_accounts.html), not served here.
                 "oscar.core.context_processors.metadata",
                 "themes.context_processors.theme",
             ],
