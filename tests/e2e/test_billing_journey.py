@@ -61,6 +61,12 @@ def test_the_agent_runs_last_months_billing_and_downloads_the_sepa_file(page, si
         step(page, "billing-invoices")
     numbered = Invoice.objects.filter(regie=regie, period=month)
     assert numbered.exists() and not numbered.filter(number__isnull=True).exists()
+    page.goto(f"/dashboard/facturation/regies/{regie.pk}/factures/?mois={month:%Y-%m}")
+    step(page, "billing-invoice-list")
+    page.locator("#invoices tbody a").first.click()
+    page.wait_for_url(re.compile(r"/dashboard/facturation/factures/\d+/$"))
+    step(page, "billing-invoice-detail")
+    assert "Présent" in page.locator("#invoice_lines").inner_text()
 
     page.goto(f"/dashboard/facturation/regies/{regie.pk}/prelevements/")
     page.fill("#id_collection_date", f"{timezone.localdate() + timedelta(days=7):%Y-%m-%d}")
