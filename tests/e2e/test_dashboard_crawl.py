@@ -50,13 +50,15 @@ ENGLISH = re.compile(
 )
 # What a crawl must not follow: files, the logout, links that print or export.
 SKIPPED = re.compile(r"(export|\.csv|\.pdf|imprimer|print|logout|/recu/|/receipt)", re.I)
-# Per page, what it reads: visible text, the buttons' values, placeholders and labels, the title.
+# Per page, what it reads: visible text, the buttons' values, placeholders and labels, the
+# title, and what opens later (dialogs such as Oscar's advanced search, a list's choices).
 READ_TEXT = """() => [
     document.title,
     document.body.innerText,
     ...Array.from(document.querySelectorAll('input[type=submit], input[type=button]'))
         .map(e => e.value),
     ...Array.from(document.querySelectorAll('[placeholder]')).map(e => e.placeholder),
+    ...Array.from(document.querySelectorAll('.modal, select')).map(e => e.textContent),
     ...Array.from(document.querySelectorAll('[aria-label]')).map(e => e.getAttribute('aria-label')),
 ].join('\\n')"""
 # The outermost elements reaching past the screen's right edge, to say what widens a page.
