@@ -419,8 +419,16 @@ THUMBNAIL_DEBUG = False
 # shop/dashboard/bookings/, wallet/dashboard/).
 # The agents' menu leaves out the shop's screens (shop/dashboard/scope.py).
 OSCAR_DASHBOARD_DEFAULT_ACCESS_FUNCTION = "shop.dashboard.scope.access"
+
+
+def _in_commune_words(item: dict) -> dict:
+    """Oscar's "Fulfilment" menu ("Vente" in French) holds the families' orders: "Commandes"."""
+    urls = {child.get("url_name") for child in item.get("children", ())}
+    return {**item, "label": _("Commandes")} if "dashboard:order-list" in urls else item
+
+
 OSCAR_DASHBOARD_NAVIGATION = [
-    *OSCAR_DASHBOARD_NAVIGATION,  # noqa: F405
+    *map(_in_commune_words, OSCAR_DASHBOARD_NAVIGATION),  # noqa: F405
     {
         "label": _("Familles"),
         "icon": "fas fa-users",

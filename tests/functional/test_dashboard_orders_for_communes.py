@@ -2,6 +2,8 @@
 addresses, no shipping, no status to pick, no link to the administrators' customer, product or
 partner pages; the family links its porte-monnaie and each box has a name."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -55,3 +57,12 @@ def test_an_orders_page_shows_its_meals_and_the_family_without_shop_pages(client
     for shop_word in ("/dashboard/catalogue/", "/dashboard/partners/", "selected_line"):
         assert shop_word not in html, shop_word
     assert "initTable" not in html  # Oscar 4.2's dashboard.js has none: a script error
+
+
+def test_the_menu_names_the_orders_in_a_communes_words(client, order_and_agent):
+    html = client.get(reverse("dashboard:index")).content.decode()
+
+    start = html.index('id="bottom_nav_bar"')
+    menu = html[start : html.index("</nav>", start)]
+    assert re.search(r"</i>\s*Commandes\s*</a>", menu)
+    assert "Vente" not in menu
