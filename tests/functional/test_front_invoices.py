@@ -114,3 +114,34 @@ def test_cancelling_a_post_paid_booking_says_the_day_will_not_be_invoiced(client
     done = text(client.post(f"/espace/reservations/{booking.pk}/annuler/", follow=True))
     assert "est annulée" in done and "remboursés" not in done
     assert integrity.check_ledger().ok
+
+
+def test_the_checkout_page_books_a_post_paid_basket_with_nothing_to_pay_now(client, family):
+    from django.utils import timezone
+
+    from reservations.basket import add_meals_to_basket
+    from reservations.models import Booking
+    from wallet.models import CardPayment
+
+    option = family.access.tariff_option
+    basket = add_meals_to_basket(
+        account=family.parent,
+        service_id=option.parent_id,
+        meals=[(family.children[0].pk, date(2027, 3, 9))],
+        now=timezone.now(),
+    )
+    client.force_login(family.parent)
+    page = text(client.get("/espace/panier/paiement/"))
+    assert "Total à payer 0,00 €" in page
+    assert "Facturé à la fin du mois (service facturé après service) 3,30 €" in page
+    assert "Réserver (facturé à la fin du mois)" in page
+
+    done = client.post(
+        "/espace/panier/paiement/",
+        {"basket": basket.pk, "total": "3.30", "payment_method": "card"},
+        follow=True,
+    )
+    assert done.status_code == 200
+    assert Booking.objects.get(account=family.parent, date=date(2027, 3, 9)).status == "confirmed"
+    assert not CardPayment.objects.exists()
+    assert integrity.check_ledger().ok

@@ -28,6 +28,7 @@ from shop.payment.exceptions import BasketNotFound, CheckoutRefused, WalletShort
 from wallet import payments
 from wallet.forecast import forecast_of
 from wallet.models import AccountKind, CardPaymentStatus
+from wallet.regies import post_paid_service_ids
 from wallet.selectors import statement_of
 
 from ..access import parent_required
@@ -53,6 +54,13 @@ def _wallet_available(account, summary) -> Decimal:
     )
 
 
+def _invoiced_later(summary) -> Decimal:
+    """What of the basket its post-paid services invoice at the month's end (nothing now)."""
+    lines = [line for day in summary.days for line in day.lines]
+    post_paid = post_paid_service_ids({line.service["id"] for line in lines})
+    return sum((line.price for line in lines if line.service["id"] in post_paid), Decimal("0.00"))
+
+
 @parent_required
 @require_http_methods(["GET", "POST"])
 def checkout_view(request):
@@ -62,6 +70,8 @@ def checkout_view(request):
         messages.info(request, _("Votre panier est vide : choisissez d'abord des repas."))
         return redirect("portail:basket")
     available = _wallet_available(request.user, summary)
+    invoiced_later = _invoiced_later(summary)
+    due_now = summary.total - invoiced_later
     shortfall = None
     if request.method == "POST":
         form = CheckoutForm(request.POST)
@@ -95,7 +105,7 @@ def checkout_view(request):
                 )
                 return redirect("portail:order_confirmation", number=order.number)
     else:
-        if available >= summary.total:
+        if available >= due_now:
             method = PaymentMethod.WALLET
         elif available > 0:
             method = PaymentMethod.WALLET_AND_CARD
@@ -104,7 +114,7 @@ def checkout_view(request):
         form = CheckoutForm(
             initial={"payment_method": method, "basket": summary.basket_id, "total": summary.total}
         )
-    missing = max(summary.total - available, Decimal("0.00"))
+    missing = max(due_now - available, Decimal("0.00"))
     return render(
         request,
         "themes/planning/checkout.html",
@@ -114,6 +124,8 @@ def checkout_view(request):
             "available": available,
             "missing": missing,
             "shortfall": shortfall,
+            "due_now": due_now,
+            "invoiced_later": invoiced_later,
         },
         status=400 if form.errors else 200,
     )
