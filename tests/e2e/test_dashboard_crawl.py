@@ -28,6 +28,7 @@ from tests.factories import ParentFactory
 from tests.reservations_factories import BeneficiaryFactory
 from wallet import ledger
 
+from .agent_data import make_week_service
 from .helpers import (
     assert_accessible,
     blocking_violations,
@@ -35,7 +36,6 @@ from .helpers import (
     run_axe,
     screenshot,
 )
-from .test_agent_week import make_week_service
 
 AGENT = "agent.rosieres@portail-famille.test"
 
