@@ -226,7 +226,7 @@ def build_demo_world(now=None) -> DemoWorld:
     logins = seed_people(partners, regies, now=now)
     seed_booking_setup()
     seed_access_requests()
-    logins.append(seed_post_paid(now=now))
+    logins += seed_post_paid(now=now)
     seed_cms_content(today=timezone.localdate(now))
     seed_themes()
     sites = tuple((t.site_name, t.hostname) for t in TERRITORIES)
@@ -817,31 +817,26 @@ def requirements_for_product(tariff_option) -> list[str]:
 
 POST_PAID_SERVICE = "bains-cantine"
 POST_PAID_OPTION = "bains-cantine-enfants"
+# Two families of Bains, apart from Claire (whose bookings other demos count): the Petit pay
+# their invoices online, the Roux by SEPA direct debit.
+INVOICED_PARENT_EMAIL = "sophie.petit@example.org"
 DEBIT_PARENT_EMAIL = "nicolas.roux@example.org"
+POST_PAID_FAMILIES = (
+    (INVOICED_PARENT_EMAIL, Civility.MADAME, "Sophie", "Petit", Relation.MOTHER,
+     (("Jules", date(2017, 5, 2), SchoolClass.CE2), ("Manon", date(2020, 2, 11), SchoolClass.GS))),
+    (DEBIT_PARENT_EMAIL, Civility.MONSIEUR, "Nicolas", "Roux", Relation.FATHER,
+     (("Emma", date(2018, 1, 9), SchoolClass.CE1),)),
+)  # fmt: skip
 
 
-def seed_post_paid(*, now) -> DemoLogin:
-    """Bains' canteen invoiced after the fact (billing/demo.py): Claire's children and the Roux
-    family booked and pointed for three months, two billed, the last ready for its billing
-    run; the Roux pay by SEPA direct debit."""
+def seed_post_paid(*, now) -> list[DemoLogin]:
+    """Bains' canteen invoiced after the fact (billing/demo.py): the Petit and Roux families
+    booked and pointed for three months, two billed, the last ready for its billing run; the
+    Roux pay by SEPA direct debit."""
     admin = User.objects.get(email=ADMIN_EMAIL)
-    claire = User.objects.get(email=PARENT_EMAIL)
-    roux = ensure_account(
-        DEBIT_PARENT_EMAIL, civility=Civility.MONSIEUR, first_name="Nicolas", last_name="Roux"
-    )
-    if roux.validated_at is None:
-        roux.terms_accepted_at = roux.terms_accepted_at or now
-        roux.validated_at, roux.validated_by = now, admin
-        roux.save(update_fields=["terms_accepted_at", "validated_at", "validated_by"])
-    add_to_role(roux, PARENTS)
-    Beneficiary.objects.update_or_create(
-        account=roux,
-        first_name="Emma",
-        birth_date=date(2018, 1, 9),
-        defaults={"last_name": "Roux", "relation": Relation.FATHER, "school_class": "CE1"},
-    )
     option = Product.objects.get(upc=POST_PAID_OPTION)
-    for account in (claire, roux):
+    families = [seed_family(*family, validated_by=admin, now=now) for family in POST_PAID_FAMILIES]
+    for account in families:
         access = ensure_access_request(
             account, option, reference_tax_income=Decimal("28400"), tax_shares=2
         )
@@ -850,13 +845,32 @@ def seed_post_paid(*, now) -> DemoLogin:
     bains = next(c for c in all_communes() if c.code == "bains")
     seed_post_paid_demo(
         Product.objects.get(upc=POST_PAID_SERVICE),
-        [claire, roux],
+        families,
         agent=User.objects.get(email=agent_email(bains)),
         now=now,
     )
-    return DemoLogin(
-        "Parent (prélèvement SEPA)", roux.email, "site des familles (/espace/factures/)"
-    )
+    return [
+        DemoLogin("Parent (factures)", INVOICED_PARENT_EMAIL, "/espace/factures/ (Bains)"),
+        DemoLogin("Parent (prélèvement SEPA)", DEBIT_PARENT_EMAIL, "/espace/factures/ (Bains)"),
+    ]
+
+
+def seed_family(email, civility, first_name, last_name, relation, children, *, validated_by, now):
+    """A validated parent and their children (kept as they are on a rerun)."""
+    parent = ensure_account(email, civility=civility, first_name=first_name, last_name=last_name)
+    if parent.validated_at is None:
+        parent.terms_accepted_at = parent.terms_accepted_at or now
+        parent.validated_at, parent.validated_by = now, validated_by
+        parent.save(update_fields=["terms_accepted_at", "validated_at", "validated_by"])
+    add_to_role(parent, PARENTS)
+    for child, birth_date, school_class in children:
+        Beneficiary.objects.update_or_create(
+            account=parent,
+            first_name=child,
+            birth_date=birth_date,
+            defaults={"last_name": last_name, "relation": relation, "school_class": school_class},
+        )
+    return parent
 
 
 # --- Summary ---------------------------------------------------------------------------------

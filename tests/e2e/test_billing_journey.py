@@ -1,9 +1,9 @@
 """Issue 16, done when: in Chromium at 360 and 1280 px, on the demo, Bains' agent runs the
 billing of last month for its post-paid canteen and downloads the SEPA file (valid against the
-pain.008 schema); then Claire pays one of her invoices online (the offline test gateway).
+pain.008 schema); then Sophie Petit pays one of her invoices online (the offline test gateway).
 
 The two viewports share the demo: the second finds last month billed already, and a file made
-by the first (no invoice left to debit), and pays Claire's next unpaid invoice. Each page is
+by the first (no invoice left to debit), and pays her next unpaid invoice. Each page is
 screenshotted (var/e2e-artifacts/<viewport>/) and checked by axe-core."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import xmlschema
 from django.utils import timezone
 
 from billing.models import BillingRun, Invoice, InvoiceStatus
-from config.demo import DEMO_PASSWORD, PARENT_EMAIL
+from config.demo import DEMO_PASSWORD, INVOICED_PARENT_EMAIL
 from wallet import integrity
 from wallet.models import Regie
 
@@ -85,7 +85,7 @@ def test_the_agent_runs_last_months_billing_and_downloads_the_sepa_file(page, si
 
 
 def test_the_parent_pays_an_invoice_online(page, site):
-    api_log_in(page.context, site.url, PARENT_EMAIL, DEMO_PASSWORD)
+    api_log_in(page.context, site.url, INVOICED_PARENT_EMAIL, DEMO_PASSWORD)
     page.goto("/espace/factures/")
     step(page, "invoices")
     row = page.locator("table.invoices tbody tr", has_text="À payer").first

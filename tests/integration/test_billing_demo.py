@@ -1,5 +1,5 @@
 """The demo's post-paid service, seeded on a clock of December 2026: Bains' canteen invoiced
-after the fact, September and October billed (Claire's and the Roux' invoices numbered, every
+after the fact, September and October billed (the Petit and Roux invoices numbered, every
 attendance state on them), November pointed and ready for its billing run, the Roux' SEPA
 mandate, Bains' debt threshold; a second seed changes nothing."""
 
@@ -35,10 +35,10 @@ def test_the_demo_bills_two_months_of_bains_canteen_and_leaves_the_third_ready()
     assert link.post_paid
     runs = dict(BillingRun.objects.filter(regie=link.regie).values_list("period", "status"))
     assert runs == {date(2026, 9, 1): "final", date(2026, 10, 1): "final"}
-    claire = Invoice.objects.filter(owner__email="claire.martin@example.org")
-    assert claire.count() == 2
-    assert set(claire.values_list("status", flat=True)) == {InvoiceStatus.ISSUED}
-    states = set(claire.values_list("lines__state", flat=True))
+    petit = Invoice.objects.filter(owner__email="sophie.petit@example.org")
+    assert petit.count() == 2
+    assert set(petit.values_list("status", flat=True)) == {InvoiceStatus.ISSUED}
+    states = set(petit.values_list("lines__state", flat=True))
     assert states == {"present", "absent", "present_unbooked"}  # the justified one is off
     november = Attendance.objects.filter(service=canteen, date__month=11)
     assert november.exists() and not november.filter(locked_at__isnull=False).exists()
