@@ -5,6 +5,8 @@ partner pages; the family links its porte-monnaie and each box has a name."""
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shop.checkout import checkout as place
@@ -66,3 +68,25 @@ def test_the_menu_names_the_orders_in_a_communes_words(client, order_and_agent):
     menu = html[start : html.index("</nav>", start)]
     assert re.search(r"</i>\s*Commandes\s*</a>", menu)
     assert "Vente" not in menu
+
+
+def order_page_queries(client, size: int) -> int:
+    commune = PartnerFactory(name=f"Bains {size}")
+    client.force_login(AgentFactory(communes=[commune]))
+    _, (meal,) = make_service(commune, f"Cantine de Bains {size}", {"Repas": "1.00"})
+    parent = ParentFactory()
+    top_up(parent, "50.00")
+    basket = fill_basket(parent, (meal, size))
+    order = place(basket.pk, payer=parent, payment_method="wallet").order
+    url = reverse("dashboard:order-detail", kwargs={"number": order.number})
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_an_orders_page_costs_as_many_queries_for_2_meals_as_for_12(client):
+    order_page_queries(client, 1)  # the first page fills the caches (content types, site)
+    few = order_page_queries(client, 2)
+    many = order_page_queries(client, 12)
+
+    assert many == few

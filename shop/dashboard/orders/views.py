@@ -35,6 +35,11 @@ class OrderDetailView(views.OrderDetailView):
     order_actions = ("save_note", "delete_note")
     line_actions = ()
 
+    def get_order_lines(self):
+        # The page names each line's child, day and service from its booking: one query for
+        # all of them, however many meals the order holds.
+        return super().get_order_lines().select_related("booking__service", "booking__beneficiary")
+
     def post(self, request, *args, **kwargs):
         action = request.POST.get("order_action", "") or request.POST.get("line_action", "")
         if action and action not in self.order_actions:
@@ -47,4 +52,8 @@ class OrderDetailView(views.OrderDetailView):
         # Oscar's template shows the status form when it is given statuses to offer.
         context["order_status_form"] = None
         context["line_statuses"] = []
+        # Each event says how many meals it paid: their rows in one query, not one per meal.
+        context["payment_events"] = self.object.payment_events.select_related(
+            "event_type"
+        ).prefetch_related("line_quantities")
         return context
