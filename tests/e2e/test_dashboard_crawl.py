@@ -227,6 +227,9 @@ def walk_the_phone_menu(page):
     brand = page.locator(".navbar-brand")
     assert brand.inner_text().split("\n")[0] == "Portail Famille"
     assert "Rosières" in brand.inner_text()
+    # Not Oscar's logo (its stylesheet draws it as the brand's background) nor its icon.
+    assert brand.evaluate("e => getComputedStyle(e).backgroundImage") == "none"
+    assert page.locator("link[rel~=icon]").get_attribute("href") == "data:,"
 
     toggles.tap()
     menu.wait_for(state="visible")
