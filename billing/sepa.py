@@ -114,6 +114,11 @@ def make_debit_batch(
         )
         for invoice in invoices:
             _debit(document, batch, invoice, mandates[invoice.owner_id], by)
+        # Collected from now on: the mandate's next file debits it as recurring. Within this
+        # file, each mandate keeps one sequence for all its debits (one FRST per mandate).
+        SepaMandate.objects.filter(
+            pk__in=[m.pk for m in mandates.values()], sequence_type=SequenceType.FIRST
+        ).update(sequence_type=SequenceType.RECURRING)
         batch.xml = document.export(validate=True).decode("utf-8")
         batch.save(update_fields=["xml"])
     return batch
@@ -168,9 +173,6 @@ def _debit(document, batch, invoice, mandate, by) -> DirectDebit:
             "endtoend_id": end_to_end,
         }
     )
-    if mandate.sequence_type == SequenceType.FIRST:
-        mandate.sequence_type = SequenceType.RECURRING
-        mandate.save(update_fields=["sequence_type"])
     return DirectDebit.objects.create(
         batch=batch,
         invoice=invoice,
@@ -187,7 +189,7 @@ def _debit(document, batch, invoice, mandate, by) -> DirectDebit:
 
 def record_reject(debit_id: int, *, reason: str, by=None, now: datetime | None = None):
     """The bank could not collect a debit: its collection reversed in the ledger, the invoice
-    owes it again, and a first debit rejected leaves the mandate's next one first (FRST)."""
+    owes it again, and a mandate none of whose debits stands is debited first (FRST) again."""
     now = now or timezone.now()
     with transaction.atomic():
         debit = DirectDebit.objects.select_related("payment__transfer").get(pk=debit_id)
@@ -215,6 +217,8 @@ def record_reject(debit_id: int, *, reason: str, by=None, now: datetime | None =
             reason[:100],
         )
         debit.save(update_fields=["status", "rejected_at", "reject_reason"])
-        if debit.sequence_type == SequenceType.FIRST:
+        collected = DirectDebit.objects.filter(mandate_id=debit.mandate_id, status=DebitStatus.SENT)
+        if debit.sequence_type == SequenceType.FIRST and not collected.exists():
+            # The mandate was never collected: its next debit is a first one again.
             SepaMandate.objects.filter(pk=debit.mandate_id).update(sequence_type=SequenceType.FIRST)
     return debit
