@@ -175,9 +175,27 @@ class MandateListView(APIView):
         return Response(MandateSerializer(mandate).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=TAGS)
+class MandateDetailView(APIView):
+    permission_classes = [IsValidatedAccount]
+
+    @extend_schema(
+        summary=_("Révoquer un mandat de prélèvement"),
+        description=_("La régie ne prélève plus ; les factures restent à payer autrement."),
+        request=None,
+        responses={204: None, 404: OpenApiResponse(description=_("Aucun mandat de ce numéro."))},
+    )
+    def delete(self, request, pk):
+        if not request.user.sepa_mandates.filter(pk=pk, revoked_at__isnull=True).exists():
+            raise Http404
+        sepa.revoke_mandate(request.user, pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 urlpatterns = [
     path("invoices/", InvoiceListView.as_view(), name="invoice-list"),
     path("invoices/mandates/", MandateListView.as_view(), name="mandate-list"),
+    path("invoices/mandates/<int:pk>/", MandateDetailView.as_view(), name="mandate-detail"),
     path("invoices/<int:pk>/", InvoiceDetailView.as_view(), name="invoice-detail"),
     path("invoices/<int:pk>/pdf/", InvoicePdfView.as_view(), name="invoice-pdf"),
     path("invoices/<int:pk>/pay/", InvoicePayView.as_view(), name="invoice-pay"),

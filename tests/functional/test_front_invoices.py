@@ -145,3 +145,33 @@ def test_the_checkout_page_books_a_post_paid_basket_with_nothing_to_pay_now(clie
     assert Booking.objects.get(account=family.parent, date=date(2027, 3, 9)).status == "confirmed"
     assert not CardPayment.objects.exists()
     assert integrity.check_ledger().ok
+
+
+def test_a_signed_mandate_is_revoked_from_the_invoices_page_and_the_api(client, family, invoice):
+    from billing import sepa
+
+    mandate = sepa.sign_mandate(
+        family.parent,
+        invoice.regie,
+        holder="Camille",
+        iban="FR7630006000011234567890189",
+        signed_on=date(2027, 1, 4),
+    )
+    client.force_login(ParentFactory())
+    assert client.post(f"/espace/factures/mandat/{mandate.pk}/revoquer/").status_code == 404
+    assert client.delete(f"/api/invoices/mandates/{mandate.pk}/").status_code == 404
+    client.force_login(family.parent)
+    done = text(client.post(f"/espace/factures/mandat/{mandate.pk}/revoquer/", follow=True))
+    assert "Mandat révoqué" in done
+    mandate.refresh_from_db()
+    assert mandate.revoked_at is not None
+    assert client.delete(f"/api/invoices/mandates/{mandate.pk}/").status_code == 404
+    again = sepa.sign_mandate(
+        family.parent,
+        invoice.regie,
+        holder="Camille",
+        iban="FR7630006000011234567890189",
+        signed_on=date(2027, 1, 5),
+    )
+    assert client.delete(f"/api/invoices/mandates/{again.pk}/").status_code == 204
+    assert client.get("/api/invoices/mandates/").json() == []

@@ -160,9 +160,24 @@ def sign_mandate(request):
     return redirect("portail:invoices")
 
 
+@require_POST
+@parent_required
+def revoke_mandate(request, pk):
+    mandate = get_object_or_404(request.user.sepa_mandates.filter(revoked_at__isnull=True), pk=pk)
+    sepa.revoke_mandate(request.user, mandate.pk)
+    messages.success(
+        request,
+        _("Mandat révoqué : vos prochaines factures ne seront plus prélevées."),
+    )
+    return redirect("portail:invoices")
+
+
 urlpatterns = [
     path("espace/factures/", invoice_list, name="invoices"),
     path("espace/factures/mandat/", sign_mandate, name="invoice_mandate"),
+    path(
+        "espace/factures/mandat/<int:pk>/revoquer/", revoke_mandate, name="invoice_mandate_revoke"
+    ),
     path("espace/factures/<int:pk>/", invoice_detail, name="invoice_detail"),
     path("espace/factures/<int:pk>.pdf", invoice_pdf, name="invoice_pdf"),
     path("espace/factures/<int:pk>/payer/", pay_invoice, name="invoice_pay"),
