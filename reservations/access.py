@@ -11,10 +11,12 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from oscar.core.loading import get_model
 
 from .calendars import tariff_configs
 from .exceptions import NotAnAgentOfThisCommune
+from .french import elides
 from .models import (
     AccessDocument,
     AccessEvent,
@@ -315,9 +317,20 @@ def _may_review(user, access) -> bool:
     )
 
 
+def _of_commune(name: str) -> str:
+    """ "de Rosières", "d'Aiguilhe" (reservations/french.py); in English "in Aiguilhe"."""
+    if elides(name):
+        return pgettext("de la commune", "d'%(commune)s") % {"commune": name}
+    return pgettext("de la commune", "de %(commune)s") % {"commune": name}
+
+
 def _email_parent(access, message):
     # send_mail goes through the Celery task backend, after this transaction commits.
-    context = {"access": access, "message": message}
+    context = {
+        "access": access,
+        "message": message,
+        "of_commune": _of_commune(access.commune.name),
+    }
     send_mail(
         subject=_("Votre demande d'accès : %(service)s") % {"service": access.tariff_option.parent},
         message=render_to_string("reservations/email/access_decision.txt", context),

@@ -20,6 +20,7 @@ from wallet import ledger
 from . import capacity, rules
 from .calendars import calendar_windows, public_holidays_around
 from .exceptions import BookingRefused, CancellationRefused
+from .french import elides
 from .meals import BENEFICIARY_OPTION, DATE_OPTION, MEAL_OPTIONS, MealLine, read_meal_line
 from .models import ACTIVE_BOOKING_STATUSES, Beneficiary, Booking, BookingStatus, ServiceCalendar
 from .selectors import bookings_by_day
@@ -410,10 +411,9 @@ def _cancellation_refusal(booking, deadline, now, enforce_deadline) -> str:
 
 
 def _refund_reason(name: str, day) -> str:
-    """ "Annulation du repas de Léa", "… d'Alice": French elides "de" before a vowel or a
-    mute h (most first names with an h: Hugo, Hélène)."""
+    """ "Annulation du repas de Léa", "… d'Alice" (reservations/french.py)."""
     values = {"name": name, "date": f"{day:%d/%m/%Y}"}
-    if name and name[0].lower() in "aâàäeéèêëhiîïoôöuùûüy":
+    if elides(name):
         return _("Annulation du repas d'%(name)s du %(date)s") % values
     return _("Annulation du repas de %(name)s du %(date)s") % values
 

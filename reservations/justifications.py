@@ -19,6 +19,7 @@ from wallet import ledger
 from . import capacity
 from .attendance import day_lock, is_post_paid, locked_message
 from .bookings import WALLET_REFUND_EVENT
+from .french import elides
 from .models import (
     ACTIVE_BOOKING_STATUSES,
     AbsenceJustification,
@@ -210,19 +211,14 @@ def _justify_day(booking, attendance, by, now) -> bool:
     return True
 
 
-def _elides(name: str) -> bool:
-    # French elides "de" before a vowel or a mute h (most first names with an h: Hugo, Hélène).
-    return bool(name) and name[0].lower() in "aâàäeéèêëhiîïoôöuùûüy"
-
-
 def of_name(name: str) -> str:
     """ "de Léa", "d'Alice"."""
-    return (_("d'%(name)s") if _elides(name) else _("de %(name)s")) % {"name": name}
+    return (_("d'%(name)s") if elides(name) else _("de %(name)s")) % {"name": name}
 
 
 def _refund_reason(name: str, day) -> str:
     values = {"name": name, "date": f"{day:%d/%m/%Y}"}
-    if _elides(name):
+    if elides(name):
         return _("Absence justifiée d'%(name)s le %(date)s") % values
     return _("Absence justifiée de %(name)s le %(date)s") % values
 

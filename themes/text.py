@@ -7,9 +7,10 @@ import re
 
 from django.utils.translation import get_language
 
-# "de"/"De" then a word starting with a vowel, or a capitalised H (first names and communes
-# with an h are nearly all mute: Hugo, Hélène, Hauteville); "de haricots" keeps its "de".
-_DE_BEFORE_VOWEL = re.compile(r"\b([Dd])e (?=[AEIOUYÂÀÄÉÈÊËÎÏÔÖÙÛÜaeiouyâàäéèêëîïôöùûüH])")
+from reservations.french import ELIDING_INITIALS
+
+# "de"/"De" then a word whose initial elides it (reservations/french.py: the one rule).
+_DE_BEFORE_VOWEL = re.compile(rf"\b([Dd])e (?=[{ELIDING_INITIALS}])")
 
 
 def elide(text: str) -> str:

@@ -363,6 +363,23 @@ def test_an_agent_of_the_commune_accepts_with_a_tariff_bracket_and_the_parent_is
     assert "inf 399" in mail.outbox[0].body
 
 
+@pytest.mark.parametrize(
+    ("commune_name", "written"),
+    [("Rosières", "de Rosières a évolué"), ("Aiguilhe", "d'Aiguilhe a évolué")],
+)
+def test_the_decision_email_elides_de_before_the_communes_vowel(
+    parent, option, agent, commune, commune_name, written, django_capture_on_commit_callbacks
+):
+    commune.name = commune_name
+    commune.save()
+    access = ask(parent, option)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accept_access(access, tariff_bracket="inf 399", by=agent)
+
+    assert written in mail.outbox[0].body
+
+
 def test_an_agent_of_the_commune_refuses_with_a_reason_and_the_parent_is_told(
     parent, option, agent, django_capture_on_commit_callbacks
 ):
