@@ -55,3 +55,20 @@ class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Motif du rejet (code de la banque)"), max_length=100, initial="AM04"
     )
+
+
+class MandateForm(forms.Form):
+    """A paper mandate the family signed at the régie's counter, typed in by an agent."""
+
+    owner = forms.ModelChoiceField(label=_("Famille"), queryset=None)
+    holder = forms.CharField(label=_("Titulaire du compte"), max_length=70)
+    iban = forms.CharField(label=_("IBAN"), max_length=42)
+    bic = forms.CharField(label=_("BIC (facultatif)"), max_length=11, required=False)
+    signed_on = forms.DateField(label=_("Signé le"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, families=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = families
+        self.fields["owner"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.email} ({user.email})"
+        )

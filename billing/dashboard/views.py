@@ -16,8 +16,9 @@ from wallet.dashboard.regies import visible_regies
 from .. import payments, pdf, runs, sepa
 from ..exceptions import BillingError
 from ..models import BillingRun, DebitBatch, DirectDebit, Invoice, InvoiceStatus, SepaMandate
+from ..rules import BankDetailsError
 from .exports import invoices_csv
-from .forms import BatchForm, CounterPaymentForm, MonthForm, RejectForm, last_month
+from .forms import BatchForm, CounterPaymentForm, MandateForm, MonthForm, RejectForm, last_month
 
 
 class RegieMixin:
@@ -182,10 +183,44 @@ class CounterPaymentView(generic.View):
 class MandateListView(RegieMixin, generic.TemplateView):
     template_name = "billing/dashboard/mandate_list.html"
 
+    def families(self):
+        """The families this régie invoiced: those a mandate may be typed in for."""
+        from django.contrib.auth import get_user_model
+
+        return (
+            get_user_model()
+            .objects.filter(invoices__regie=self.get_regie())
+            .distinct()
+            .order_by("last_name", "first_name", "pk")
+        )
+
+    def post(self, request, pk):
+        regie = self.get_regie()
+        form = MandateForm(request.POST, families=self.families())
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                sepa.sign_mandate(
+                    data["owner"],
+                    regie,
+                    holder=data["holder"],
+                    iban=data["iban"],
+                    bic=data["bic"],
+                    signed_on=data["signed_on"],
+                )
+            except BankDetailsError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
+            else:
+                messages.success(request, gettext("Mandat enregistré."))
+                return redirect("billing-dashboard:billing-mandate-list", pk=regie.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
     def get_context_data(self, **kwargs):
         regie = self.get_regie()
+        form = kwargs.pop("form", None) or MandateForm(families=self.families())
         return super().get_context_data(
             **self.context(
+                form=form,
                 page_title=gettext("Mandats de prélèvement — %(regie)s") % {"regie": regie.name},
                 breadcrumb_label=gettext("Mandats"),
                 mandates=SepaMandate.objects.filter(regie=regie, revoked_at__isnull=True)

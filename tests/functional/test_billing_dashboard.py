@@ -12,7 +12,7 @@ import time_machine
 import xmlschema
 
 from billing import sepa
-from billing.models import DirectDebit, Invoice, InvoiceStatus
+from billing.models import DirectDebit, Invoice, InvoiceStatus, SepaMandate
 from reservations.rules import PARIS
 from tests.billing_factories import (
     make_creditor,
@@ -173,3 +173,37 @@ def test_a_parent_has_no_access_to_the_billing_screens(client, world):
     client.force_login(world["family"].parent)
     response = client.get(f"{BASE}regies/{world['regie'].pk}/")
     assert response.status_code in (302, 403)
+
+
+def test_an_agent_types_in_a_paper_mandate_with_its_iban_checked(client, world):
+    regie = world["regie"]
+    with time_machine.travel(AFTER_MONTH, tick=False):
+        from billing import runs
+
+        runs.run_billing(regie, 2026, 12, final=True)
+        client.force_login(world["agent"])
+        form = {
+            "owner": world["family"].parent.pk,
+            "holder": "Famille Durand",
+            "signed_on": "2027-01-04",
+        }
+        wrong = client.post(
+            f"{BASE}regies/{regie.pk}/mandats/", {**form, "iban": "FR7630006000011234567890188"}
+        )
+        assert "Cet IBAN n&#x27;est pas valide" in wrong.content.decode()
+        done = client.post(
+            f"{BASE}regies/{regie.pk}/mandats/",
+            {**form, "iban": "FR76 3000 6000 0112 3456 7890 189"},
+            follow=True,
+        )
+        # Only a family the régie invoiced: anyone else is not a choice.
+        stranger = client.post(
+            f"{BASE}regies/{regie.pk}/mandats/",
+            {**form, "owner": world["agent"].pk, "iban": "FR7630006000011234567890189"},
+        )
+    assert "Mandat enregistré." in done.content.decode()
+    mandate = SepaMandate.objects.get()
+    assert (mandate.owner, mandate.iban) == (world["family"].parent, "FR7630006000011234567890189")
+    assert stranger.status_code == 200
+    assert "Sélectionnez un choix valide" in stranger.content.decode()
+    assert SepaMandate.objects.count() == 1
