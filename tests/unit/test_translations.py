@@ -77,3 +77,12 @@ def test_english_catalogue_is_complete_and_compiled():
     untranslated = [e["msgid"] for e in entries if not all(e["msgstr"].values())]
     assert untranslated == []
     assert MO_FILE.exists(), "run manage.py compilemessages -l en"
+
+
+def test_oscars_french_is_corrected_where_an_agent_reads_it():
+    from django.utils.translation import gettext
+
+    with override("fr"):
+        assert gettext("Allocation") == "Montant alloué"
+        assert gettext("Admin") == "Auteur"
+        assert gettext("Login") == "Se connecter"
