@@ -327,6 +327,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     # Every leg sums to zero and every cached balance equals its legs: checked, loudly.
     "wallet-integrity-check": {"task": "wallet.tasks.check_ledger_integrity", "schedule": 3600},
+    # And every invoice's total, paid amount and revenue against its lines and payments.
+    "billing-integrity-check": {"task": "billing.tasks.check_billing_integrity", "schedule": 3600},
     # At each service day's booking deadline its headcount is frozen and sent to the caterer.
     "reservations-caterer-headcounts": {
         "task": "reservations.caterer_tasks.send_caterer_headcounts",

@@ -105,3 +105,30 @@ def test_billing_integrity_reports_an_invoice_whose_paid_amount_is_not_its_payme
         (invoice.pk, "paid amount"),
     }
     assert "paid amount is 5.00, expected 6.60" in report.describe()
+
+
+def test_the_hourly_task_mails_the_administrators_an_inconsistent_invoice(
+    invoices, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from billing.tasks import check_billing_integrity
+    from config.celery import app
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["billing-integrity-check"]["task"]
+        == check_billing_integrity.name
+        == "billing.tasks.check_billing_integrity"
+    )
+    assert check_billing_integrity.name in app.tasks  # found by the worker's autodiscovery
+    settings.ADMINS = [("Exploitation", "exploitation@example.org")]
+    assert check_billing_integrity() == 0
+    assert mail.outbox == []
+
+    _regie, (invoice, *_others) = invoices
+    Invoice.objects.filter(pk=invoice.pk).update(total=Decimal("7.00"))
+    with django_capture_on_commit_callbacks(execute=True):  # e-mails leave after the commit
+        assert check_billing_integrity() == 1
+    (message,) = mail.outbox
+    assert "Facturation" in message.subject
+    assert f"invoice {invoice.pk}: total is 7.00, expected 6.60" in message.body
