@@ -175,3 +175,39 @@ def test_a_signed_mandate_is_revoked_from_the_invoices_page_and_the_api(client, 
     )
     assert client.delete(f"/api/invoices/mandates/{again.pk}/").status_code == 204
     assert client.get("/api/invoices/mandates/").json() == []
+
+
+def test_a_regies_card_account_takes_the_card_on_the_page_and_pays_on_the_banks_word(
+    client, family, invoice, monkeypatch
+):
+    from tests.functional.test_checkout_payment import FakeGateway
+    from themes.card_secrets import SESSION_KEY
+    from wallet.models import CardPayment
+
+    gateway = FakeGateway()
+    monkeypatch.setattr("wallet.gateways.gateway_for", lambda backend=None: gateway)
+    monkeypatch.setattr("wallet.payments.gateway_for", lambda backend=None: gateway)
+    client.force_login(family.parent)
+
+    step = client.post(f"/espace/factures/{invoice.pk}/payer/", {"method": "card"})
+    payment = CardPayment.objects.get(owner=family.parent, order_number=invoice.number)
+    page = client.get(step.url)
+    markup = page.content.decode()
+    assert '<script src="https://js.stripe.com/v3/" defer></script>' in markup
+    assert f'data-client-secret="{payment.gateway_reference}_secret"' in markup
+    assert 'data-stripe-key="pk_test_fake"' in markup
+    assert "no-store" in page["Cache-Control"]  # the secret stays out of every cache
+
+    # Not paid at the bank yet: the invoice still owes it all.
+    client.post(f"{step.url}confirmer/")
+    invoice.refresh_from_db()
+    assert invoice.status != InvoiceStatus.PAID
+
+    gateway.paid.add(payment.gateway_reference)
+    done = client.post(f"{step.url}confirmer/", follow=True)
+    assert "votre facture est réglée" in text(done)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    assert client.session[SESSION_KEY] == {}  # settled: the secret is forgotten
+    assert "js.stripe.com" not in client.get(step.url).content.decode()
+    assert integrity.check_ledger().ok

@@ -19,8 +19,8 @@ from tests.booking_factories import MEAL_DAY, make_booking, make_canteen
 from tests.factories import AgentFactory, ParentFactory, PartnerFactory
 from tests.functional.test_checkout_payment import FakeGateway
 from tests.reservations_factories import BeneficiaryFactory
+from themes.card_secrets import SESSION_KEY as CLIENT_SECRETS
 from themes.views import account
-from themes.views.wallet import CLIENT_SECRETS
 from wallet.models import CardPayment, CardPaymentStatus
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,9 @@ from wallet import payments as wallet_payments
 from wallet.models import CardPayment, CardPaymentPurpose, CardPaymentStatus
 from wallet.selectors import statement_of
 
+from .. import card_secrets
 from ..access import parent_required
+from ..security import stripe_js_page
 
 
 def _own(request, pk) -> Invoice:
@@ -83,6 +85,7 @@ def pay_invoice(request, pk):
     if step.redirect_url:
         # PayFiP (or the bank) takes the card on its own page, then sends the parent back.
         return redirect(step.redirect_url)
+    card_secrets.remember(request, step.payment.pk, step.client_secret)
     return redirect("portail:invoice_payment", pk=invoice.pk, payment=step.payment.pk)
 
 
@@ -96,17 +99,32 @@ def _payment_of(request, invoice, payment_pk) -> CardPayment:
     )
 
 
+# never_cache: the page may hold Stripe's client secret (themes/card_secrets.py).
+@stripe_js_page
 @never_cache
 @require_GET
 @parent_required
 def invoice_payment(request, pk, payment):
     invoice = _own(request, pk)
     card_payment = _payment_of(request, invoice, payment)
+    # A declined card does not end a Stripe payment: another card may still pay it.
+    pending = card_payment.status == CardPaymentStatus.PENDING or (
+        card_payment.status == CardPaymentStatus.FAILED and bool(card_payment.gateway_reference)
+    )
+    offline = card_payment.gateway == "offline"
+    if not pending:
+        card_secrets.forget(request, card_payment.pk)
+    client_secret = card_secrets.recall(request, card_payment.pk) if pending else None
+    publishable_key = wallet_payments.gateway_of_payment(card_payment).publishable_key
     context = {
         "invoice": invoice,
         "payment": card_payment,
-        "pending": card_payment.status == CardPaymentStatus.PENDING,
-        "offline": card_payment.gateway == "offline",
+        "pending": pending,
+        "offline": offline,
+        # Stripe.js is loaded on this page only, and only when there is a card to confirm.
+        "stripe": pending and not offline and bool(client_secret and publishable_key),
+        "client_secret": client_secret,
+        "publishable_key": publishable_key,
     }
     return render(request, "themes/invoices/payment.html", context)
 
@@ -121,6 +139,8 @@ def confirm_payment(request, pk, payment):
     except wallet_payments.GatewayUnavailableError as error:
         messages.error(request, str(error))
         return redirect("portail:invoice_payment", pk=invoice.pk, payment=card_payment.pk)
+    if card_payment.status in wallet_payments.FINAL_STATUSES:
+        card_secrets.forget(request, card_payment.pk)
     if card_payment.status == CardPaymentStatus.SUCCEEDED:
         messages.success(request, _("Paiement accepté : votre facture est réglée. Merci !"))
         return redirect("portail:invoice_detail", pk=invoice.pk)

@@ -25,14 +25,12 @@ from wallet.selectors import (
     statement_of,
 )
 
+from .. import card_secrets
 from ..access import parent_required
 from ..forms.money import TopUpForm
 from ..security import stripe_js_page
 
 MOVEMENTS_PER_PAGE = 20
-# Stripe hands the client secret out once, when the payment starts: the confirm page finds it
-# here, in the parent's own session, and nowhere else.
-CLIENT_SECRETS = "portail_top_up_secrets"
 
 
 def _wallet_page(request, form):
@@ -80,20 +78,11 @@ def start_top_up(request):
     except payments.GatewayUnavailableError as error:
         messages.error(request, str(error))
         return redirect("portail:wallet")
-    if top_up.client_secret:
-        secrets = request.session.get(CLIENT_SECRETS, {})
-        secrets[str(top_up.payment.pk)] = top_up.client_secret
-        request.session[CLIENT_SECRETS] = secrets
+    card_secrets.remember(request, top_up.payment.pk, top_up.client_secret)
     if top_up.redirect_url:
         # PayFiP takes the card on its own page, then sends the parent back to ours.
         return redirect(top_up.redirect_url)
     return redirect("portail:wallet_top_up", pk=top_up.payment.pk)
-
-
-def _forget_client_secret(request, pk) -> None:
-    secrets = request.session.get(CLIENT_SECRETS)
-    if secrets and secrets.pop(str(pk), None) is not None:
-        request.session.modified = True
 
 
 # never_cache: the page may hold the client secret, which no cache (proxy, back button of a
@@ -112,8 +101,8 @@ def top_up_page(request, pk):
     offline = payment.gateway == "offline"
     if not pending:
         # Settled here, by the webhook or by the timeout: the secret has no more use.
-        _forget_client_secret(request, pk)
-    client_secret = request.session.get(CLIENT_SECRETS, {}).get(str(pk)) if pending else None
+        card_secrets.forget(request, pk)
+    client_secret = card_secrets.recall(request, pk) if pending else None
     publishable_key = payments.gateway_of_payment(payment).publishable_key
     context = {
         "payment": payment,
@@ -138,7 +127,7 @@ def confirm_top_up(request, pk):
         messages.error(request, str(error))
         return redirect("portail:wallet_top_up", pk=pk)
     if payment.status in payments.FINAL_STATUSES:
-        _forget_client_secret(request, pk)
+        card_secrets.forget(request, pk)
     if payment.status == CardPaymentStatus.SUCCEEDED:
         messages.success(
             request,
