@@ -48,13 +48,14 @@ def process_gateway_event(self, record_id: int) -> None:
 
 @shared_task
 def expire_card_payments() -> int:
-    """Scheduled (CELERY_BEAT_SCHEDULE): cancel the card payments of orders still unpaid after
-    CARD_PAYMENT_TIMEOUT_MINUTES, at the gateway first. `card_payment_settled` then cancels each
-    order and returns its wallet part to the pots. Returns how many were cancelled."""
+    """Scheduled (CELERY_BEAT_SCHEDULE): cancel the card payments of orders and of invoices
+    still unpaid after CARD_PAYMENT_TIMEOUT_MINUTES, at the gateway first. `card_payment_settled`
+    then cancels each order and returns its wallet part to the pots; an invoice simply stays
+    to pay (a new payment may be started). Returns how many were cancelled."""
     cutoff = timezone.now() - timedelta(minutes=settings.CARD_PAYMENT_TIMEOUT_MINUTES)
     # A declined card (FAILED) leaves the payment open for another card until it expires too.
     stale = CardPayment.objects.filter(
-        purpose=CardPaymentPurpose.ORDER,
+        purpose__in=[CardPaymentPurpose.ORDER, CardPaymentPurpose.INVOICE],
         status__in=[CardPaymentStatus.PENDING, CardPaymentStatus.FAILED],
         created_at__lt=cutoff,
     ).order_by("pk")

@@ -211,3 +211,40 @@ def test_a_regies_card_account_takes_the_card_on_the_page_and_pays_on_the_banks_
     assert client.session[SESSION_KEY] == {}  # settled: the secret is forgotten
     assert "js.stripe.com" not in client.get(step.url).content.decode()
     assert integrity.check_ledger().ok
+
+
+def test_an_invoices_card_payment_left_unpaid_expires_and_the_invoice_stays_to_pay(
+    client, family, invoice, monkeypatch, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.functional.test_checkout_payment import FakeGateway
+    from wallet.models import CardPayment, CardPaymentStatus
+    from wallet.tasks import expire_card_payments
+
+    gateway = FakeGateway()
+    monkeypatch.setattr("wallet.gateways.gateway_for", lambda backend=None: gateway)
+    monkeypatch.setattr("wallet.payments.gateway_for", lambda backend=None: gateway)
+    client.force_login(family.parent)
+    client.post(f"/espace/factures/{invoice.pk}/payer/", {"method": "card"})
+    payment = CardPayment.objects.get(order_number=invoice.number)
+    CardPayment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - timedelta(minutes=settings.CARD_PAYMENT_TIMEOUT_MINUTES + 1)
+    )
+
+    assert expire_card_payments() == 1
+    payment.refresh_from_db()
+    assert payment.status == CardPaymentStatus.CANCELED
+    assert gateway.cancelled == [payment.gateway_reference]
+    invoice.refresh_from_db()
+    assert invoice.status != InvoiceStatus.PAID and invoice.balance_due > 0
+    # Another payment may start at once.
+    again = client.post(f"/espace/factures/{invoice.pk}/payer/", {"method": "card"})
+    assert (
+        again.status_code == 302
+        and CardPayment.objects.filter(
+            order_number=invoice.number, status=CardPaymentStatus.PENDING
+        ).exists()
+    )
