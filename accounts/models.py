@@ -46,8 +46,9 @@ class User(AbstractUser):
     # When a seat frees on one of the family's waiting lists: booked and paid from the wallet
     # at once (True), or offered by e-mail for a limited time (False). Each entry keeps its own
     # choice; this is what a new entry starts with, and the settings page sets them all.
+    # db_default too: rows written by code (or historical models) that predate the column.
     waitlist_auto_pay = models.BooleanField(
-        _("liste d'attente : payer avec le porte-monnaie"), default=False
+        _("liste d'attente : payer avec le porte-monnaie"), default=False, db_default=False
     )
 
     objects = AccountManager()
