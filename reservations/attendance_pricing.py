@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from wallet.money import euros
 
@@ -21,10 +21,10 @@ ABSENT_JUSTIFIED = "absent_justified"
 PRESENT_UNBOOKED = "present_unbooked"
 
 STATE_LABELS = {
-    PRESENT: _lazy("Présent"),
-    ABSENT: _lazy("Absence non justifiée"),
-    ABSENT_JUSTIFIED: _lazy("Absence justifiée"),
-    PRESENT_UNBOOKED: _lazy("Présent sans réservation"),
+    PRESENT: gettext_lazy("Présent"),
+    ABSENT: gettext_lazy("Absence non justifiée"),
+    ABSENT_JUSTIFIED: gettext_lazy("Absence justifiée"),
+    PRESENT_UNBOOKED: gettext_lazy("Présent sans réservation"),
 }
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 # Explanations are written in the active language, and so are their amounts.
 from wallet.money import euros
@@ -241,11 +241,11 @@ def format_deadline(moment: datetime) -> str:
 
 # --- Calendars -------------------------------------------------------------------------------
 
-NOT_A_WORKING_DAY = _lazy("Jour non travaillé")
-PUBLIC_HOLIDAY = _lazy("Férié")
-SCHOOL_HOLIDAYS = _lazy("Vacances scolaires")
-OUTSIDE_OPENING_PERIODS = _lazy("Hors période d'ouverture")
-EXCEPTIONAL_CLOSURE = _lazy("Fermeture exceptionnelle : %(reason)s")
+NOT_A_WORKING_DAY = gettext_lazy("Jour non travaillé")
+PUBLIC_HOLIDAY = gettext_lazy("Férié")
+SCHOOL_HOLIDAYS = gettext_lazy("Vacances scolaires")
+OUTSIDE_OPENING_PERIODS = gettext_lazy("Hors période d'ouverture")
+EXCEPTIONAL_CLOSURE = gettext_lazy("Fermeture exceptionnelle : %(reason)s")
 
 
 @dataclass(frozen=True)

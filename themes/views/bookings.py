@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import ActorRole
@@ -33,13 +33,13 @@ from ..text import elide
 
 BOOKINGS_PER_PAGE = 50
 WEEKDAYS = (
-    _lazy("Lundi"),
-    _lazy("Mardi"),
-    _lazy("Mercredi"),
-    _lazy("Jeudi"),
-    _lazy("Vendredi"),
-    _lazy("Samedi"),
-    _lazy("Dimanche"),
+    gettext_lazy("Lundi"),
+    gettext_lazy("Mardi"),
+    gettext_lazy("Mercredi"),
+    gettext_lazy("Jeudi"),
+    gettext_lazy("Vendredi"),
+    gettext_lazy("Samedi"),
+    gettext_lazy("Dimanche"),
 )
 
 
